@@ -1,0 +1,467 @@
+"""The headless heart of Digit Pad: pen events in, the network's reading out.
+
+The Tk window and `app.replay` both drive a `DigitPadController` through the same event methods
+(`pen_down`, `pen_move`, `pen_up`), so what replay measures is exactly what a person gets. Nothing
+here imports Tk.
+
+The canvas is mirrored by a `preprocessing.raster.StrokeRaster` (never a screen grab), updated
+incrementally as the pen moves. Strokes are stored as fractions of the canvas side, so a resize or
+an undo re-renders them at any pixel size. Raster coordinates are always computed from the stored
+fractions, which makes live drawing and re-rendering give bit-identical rasters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from model.weights_io import WeightsError, load_weights
+from preprocessing.drawing import Drawing
+from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings, preprocess
+from preprocessing.raster import DEFAULT_BRUSH_FRACTION, StrokeRaster
+
+#: Canvas side in pixels when the window has not told us otherwise (the window's default canvas).
+DEFAULT_CANVAS_PX = 448
+
+#: Below this top probability the network is guessing: a person should see "Not sure", not a digit.
+SURE_MIN_PROBABILITY = 0.5
+#: Two digits within this margin are a near tie, uncertain even above the bar: 0.55 vs 0.40 says
+#: "Not sure: 4 or 9?", 0.55 vs 0.20 says 4. (With a bar of 0.6 or more a tie rule could never
+#: fire, since the runner-up would need at least 0.45; that is why the bar is 0.5, not higher.)
+NEAR_TIE_MARGIN = 0.2
+
+#: Brush limits as fractions of the canvas side: thinner than 1.5 % reads as a hairline after
+#: downscaling to 20 px; thicker than 20 % fills the digit's own holes.
+MIN_BRUSH_FRACTION = 0.015
+MAX_BRUSH_FRACTION = 0.20
+#: One press of [ or ] scales the brush by this factor (geometric steps feel even at every size).
+BRUSH_STEP_FACTOR = 1.25
+#: The eraser is wider than the pen: erasing is coarse work and a thin eraser feels broken.
+ERASER_WIDTH_FACTOR = 2.0
+
+#: Undo history depth: bounds memory over a long session (each entry holds references only).
+MAX_UNDO_STEPS = 200
+
+#: A cell painted in the grid editor gets this value; erasing sets 0.
+GRID_PAINT_VALUE = 1.0
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """One pen or eraser stroke, resolution-independent.
+
+    points: tuple of (x, y) fractions of the canvas side in [0, 1]; width: brush width as a
+    fraction of the canvas side; erase: True for an eraser stroke.
+    """
+
+    points: tuple[tuple[float, float], ...]
+    width: float
+    erase: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the network currently sees and thinks.
+
+    input: (28, 28) float32 network input, or None when there is no ink.
+    probabilities: (10,) float32, or None when empty.
+    digit / runner_up: most and second most probable digit (None when empty).
+    confidence: probability of `digit` (0.0 when empty).
+    verdict: 'empty', 'unsure' or 'sure'.
+    stages: pipeline stages name -> array (only when the controller keeps stages).
+    source: 'canvas' or 'grid' (the input was edited cell by cell).
+    """
+
+    input: np.ndarray | None
+    probabilities: np.ndarray | None
+    digit: int | None
+    runner_up: int | None
+    confidence: float
+    verdict: str
+    stages: Mapping[str, np.ndarray] = field(default_factory=dict)
+    source: str = "canvas"
+
+    @property
+    def message(self) -> str:
+        """The plain sentence a person reads, e.g. 'Draw a digit' or 'Not sure: 4 or 9?'."""
+        if self.verdict == "empty":
+            return "Draw a digit"
+        if self.verdict == "unsure":
+            return f"Not sure: {self.digit} or {self.runner_up}?"
+        return f"It's a {self.digit}"
+
+    @property
+    def title(self) -> str:
+        """The window title: 'Digit Pad - 7 (98 %)', 'Digit Pad - 4 or 9? (52 %)', 'Digit Pad'."""
+        if self.verdict == "empty":
+            return "Digit Pad"
+        percent = round(self.confidence * 100)
+        if self.verdict == "unsure":
+            return f"Digit Pad - {self.digit} or {self.runner_up}? ({percent} %)"
+        return f"Digit Pad - {self.digit} ({percent} %)"
+
+
+def judge(probabilities: np.ndarray) -> tuple[int, int, float, str]:
+    """(digit, runner_up, confidence, verdict) for a (10,) probability vector."""
+    order = np.argsort(probabilities)[::-1]
+    top, second = float(probabilities[order[0]]), float(probabilities[order[1]])
+    sure = top >= SURE_MIN_PROBABILITY and top - second > NEAR_TIE_MARGIN
+    return int(order[0]), int(order[1]), top, "sure" if sure else "unsure"
+
+
+def settings_from_metadata(metadata: Mapping[str, Any] | None, source: str = "weights") -> PipelineSettings:
+    """The pipeline settings the model was trained with (DEFAULT_SETTINGS when not recorded)."""
+    recorded = (metadata or {}).get("preprocessing")
+    if not recorded:
+        return DEFAULT_SETTINGS
+    try:
+        return PipelineSettings.from_dict(recorded)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise WeightsError(f"{source}: bad preprocessing settings in metadata: {exc}") from None
+
+
+def describe_model(metadata: Mapping[str, Any] | None) -> str:
+    """One line: architecture, MNIST test accuracy, training date."""
+    metadata = metadata or {}
+    sizes = metadata.get("layer_sizes")
+    parts = ["MLP " + "-".join(str(s) for s in sizes) if sizes else "MLP"]
+    extras = [str(metadata.get("activation", "relu")).upper() if metadata.get("activation") else None]
+    if metadata.get("batch_norm"):
+        extras.append("batch norm")
+    if metadata.get("dropout"):
+        extras.append(f"dropout {metadata['dropout']:g}")
+    extras = [e for e in extras if e]
+    if extras:
+        parts[0] += f" ({', '.join(extras)})"
+    accuracy = (metadata.get("results") or {}).get("mnist_test_accuracy")
+    if isinstance(accuracy, (int, float)):
+        # Stored either as a fraction or as a percentage; show a percentage either way.
+        percent = accuracy * 100 if accuracy <= 1 else accuracy
+        parts.append(f"MNIST test accuracy {percent:.2f} %")
+    created = metadata.get("created")
+    if created:
+        parts.append(f"trained {str(created)[:10]}")
+    return ", ".join(parts)
+
+
+class DigitPadController:
+    """Strokes in, a `Reading` out. Headless; shared by the window and replay.
+
+    Coordinates given to the event methods are canvas pixels (floats, (0, 0) top-left); points
+    outside the canvas are clamped to its edge. `dirty` is True whenever something changed since
+    the last `reading()`, so a window can recompute at most once per frame.
+    """
+
+    def __init__(self, model: Any, settings: PipelineSettings | None = None, *,
+                 metadata: Mapping[str, Any] | None = None,
+                 canvas_px: int = DEFAULT_CANVAS_PX,
+                 brush_fraction: float = DEFAULT_BRUSH_FRACTION,
+                 keep_stages: bool = False) -> None:
+        canvas_px = int(canvas_px)
+        if canvas_px < 28:
+            raise ValueError(f"canvas_px must be at least 28, got {canvas_px}")
+        self.model = model
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.settings = settings if settings is not None else settings_from_metadata(self.metadata)
+        self.canvas_px = canvas_px
+        self.brush_fraction = self._checked_brush(brush_fraction)
+        self.eraser = False
+        self.keep_stages = bool(keep_stages)
+        self.raster = StrokeRaster(canvas_px, self.brush_fraction * canvas_px)
+        self.strokes: list[Stroke] = []
+        self._undo: list[list[Stroke]] = []
+        self._redo: list[list[Stroke]] = []
+        self._active: list[tuple[float, float]] | None = None
+        self._active_width = 0.0
+        self._active_erase = False
+        self._grid: np.ndarray | None = None
+        self._reading: Reading | None = None
+        self._canvas_cache: Reading | None = None
+        self.dirty = True
+
+    # ------------------------------------------------------------------ construction helpers
+    @classmethod
+    def from_weights(cls, path: str | Path, **kwargs: Any) -> "DigitPadController":
+        """A controller for the weights file at `path` (raises WeightsError for a bad file)."""
+        model, metadata = load_weights(path)
+        return cls(model, settings_from_metadata(metadata, str(path)), metadata=metadata, **kwargs)
+
+    # ------------------------------------------------------------------ pen events
+    @property
+    def drawing_active(self) -> bool:
+        return self._active is not None
+
+    def pen_down(self, x: float, y: float, erase: bool | None = None) -> None:
+        """Start a stroke at canvas pixel (x, y). erase=None uses the eraser tool's state."""
+        if self._active is not None:
+            self.pen_up()
+        self._active_erase = self.eraser if erase is None else bool(erase)
+        self._active_width = self.brush_fraction * (ERASER_WIDTH_FACTOR if self._active_erase else 1.0)
+        point = self._fraction(x, y)
+        self._active = [point]
+        self._grid = None
+        px, py = self._pixels(point)
+        self.raster.add_dot(px, py, width_px=self._active_width * self.canvas_px, erase=self._active_erase)
+        self._changed()
+
+    def pen_move(self, x: float, y: float) -> None:
+        """Continue the current stroke to canvas pixel (x, y); ignored when the pen is up."""
+        if self._active is None:
+            return
+        point = self._fraction(x, y)
+        last = self._active[-1]
+        if point == last:
+            return
+        self._active.append(point)
+        x0, y0 = self._pixels(last)
+        x1, y1 = self._pixels(point)
+        self.raster.add_segment(x0, y0, x1, y1, width_px=self._active_width * self.canvas_px,
+                                erase=self._active_erase)
+        self._changed()
+
+    def pen_up(self) -> None:
+        """Finish the current stroke (it becomes one undoable step)."""
+        if self._active is None:
+            return
+        stroke = Stroke(tuple(self._active), self._active_width, self._active_erase)
+        self._active = None
+        self._push_undo()
+        self.strokes = self.strokes + [stroke]
+
+    # ------------------------------------------------------------------ editing
+    def clear(self) -> None:
+        """Remove all strokes (undoable) and any grid edits."""
+        self._finish_active()
+        if not self.strokes and self._grid is None:
+            return
+        if self.strokes:
+            self._push_undo()
+            self.strokes = []
+        self._grid = None
+        self._rerender()
+
+    def undo(self) -> bool:
+        """Step back one stroke (or a clear). False when there is nothing to undo."""
+        self._finish_active()
+        if not self._undo:
+            return False
+        self._redo.append(self.strokes)
+        self.strokes = self._undo.pop()
+        self._grid = None
+        self._rerender()
+        return True
+
+    def redo(self) -> bool:
+        """Re-apply the last undone step. False when there is nothing to redo."""
+        self._finish_active()
+        if not self._redo:
+            return False
+        self._undo.append(self.strokes)
+        self.strokes = self._redo.pop()
+        self._grid = None
+        self._rerender()
+        return True
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def set_eraser(self, on: bool) -> None:
+        """Make the next left-button strokes erase (True) or draw (False)."""
+        self.eraser = bool(on)
+
+    def set_brush(self, fraction: float) -> float:
+        """Set the brush width as a fraction of the canvas side, clamped to the limits."""
+        self.brush_fraction = self._checked_brush(fraction)
+        return self.brush_fraction
+
+    def brush_bigger(self) -> float:
+        return self.set_brush(min(self.brush_fraction * BRUSH_STEP_FACTOR, MAX_BRUSH_FRACTION))
+
+    def brush_smaller(self) -> float:
+        return self.set_brush(max(self.brush_fraction / BRUSH_STEP_FACTOR, MIN_BRUSH_FRACTION))
+
+    @property
+    def brush_px(self) -> float:
+        return self.brush_fraction * self.canvas_px
+
+    @property
+    def eraser_px(self) -> float:
+        return self.brush_px * ERASER_WIDTH_FACTOR
+
+    def edit_cell(self, row: int, col: int, value: float = GRID_PAINT_VALUE) -> bool:
+        """Set one cell of the 28x28 network input; the prediction follows the edited input.
+
+        The edit starts from the canvas's current input (or a blank field); the next canvas edit
+        (a stroke, clear, undo, redo, load) returns to the canvas's own input. Returns True when
+        the cell changed.
+        """
+        if not (0 <= row < 28 and 0 <= col < 28):
+            raise IndexError(f"cell ({row}, {col}) is outside the 28x28 grid")
+        value = float(min(max(value, 0.0), 1.0))
+        if self._grid is None:
+            canvas_input = self._canvas_reading().input
+            self._grid = np.zeros((28, 28), np.float32) if canvas_input is None else canvas_input.copy()
+            self._changed(canvas=False)
+        if self._grid[row, col] == np.float32(value):
+            return False
+        self._grid[row, col] = value
+        self._changed(canvas=False)
+        return True
+
+    @property
+    def grid_edited(self) -> bool:
+        return self._grid is not None
+
+    def resize(self, canvas_px: int) -> None:
+        """Change the canvas side; strokes are re-rendered from their fractional coordinates."""
+        canvas_px = int(canvas_px)
+        if canvas_px < 28:
+            raise ValueError(f"canvas_px must be at least 28, got {canvas_px}")
+        if canvas_px == self.canvas_px:
+            return
+        self.canvas_px = canvas_px
+        self.raster = StrokeRaster(canvas_px, self.brush_fraction * canvas_px)
+        self._rerender(keep_grid=True)
+
+    # ------------------------------------------------------------------ drawings
+    def load_drawing(self, drawing: Drawing) -> None:
+        """Replace the canvas by `drawing` (undoable). Strokes without a width get the current brush."""
+        self._finish_active()
+        widths = drawing.widths or [None] * len(drawing.strokes)
+        erase = drawing.erase or [False] * len(drawing.strokes)
+        strokes = []
+        for points, width, erasing in zip(drawing.strokes, widths, erase):
+            if not points:
+                continue
+            base = self.brush_fraction * (ERASER_WIDTH_FACTOR if erasing else 1.0)
+            strokes.append(Stroke(tuple((float(x), float(y)) for x, y in points),
+                                  float(width) if width is not None else base, bool(erasing)))
+        self._push_undo()
+        self.strokes = strokes
+        self._grid = None
+        self._rerender()
+
+    def to_drawing(self, label: int | None = None, writer: str | None = None) -> Drawing:
+        """The current strokes in the drawing format, with per-stroke widths and erase flags."""
+        strokes = list(self.strokes)
+        if self._active is not None:
+            strokes.append(Stroke(tuple(self._active), self._active_width, self._active_erase))
+        return Drawing(strokes=[[tuple(p) for p in s.points] for s in strokes], label=label, writer=writer,
+                       widths=[s.width for s in strokes], erase=[s.erase for s in strokes])
+
+    # ------------------------------------------------------------------ model
+    def set_model(self, model: Any, metadata: Mapping[str, Any] | None = None) -> None:
+        """Swap the network (and the pipeline settings recorded with it)."""
+        settings = settings_from_metadata(metadata)
+        self.model = model
+        self.metadata = dict(metadata or {})
+        self.settings = settings
+        self._changed()
+
+    def load_weights(self, path: str | Path) -> str:
+        """Load a weights file; on WeightsError the current model is kept. Returns its description."""
+        model, metadata = load_weights(path)
+        settings = settings_from_metadata(metadata, str(path))
+        try:
+            probabilities = np.asarray(model.predict_proba(np.zeros((28, 28), np.float32)))
+        except Exception as exc:  # a file that loads but cannot run must not replace a working model
+            raise WeightsError(f"{path}: the network cannot run: {exc}") from None
+        if probabilities.shape != (10,):
+            raise WeightsError(f"{path}: the network gives shape {probabilities.shape}, expected (10,)")
+        self.model, self.metadata, self.settings = model, dict(metadata), settings
+        self._changed()
+        return describe_model(metadata)
+
+    def describe_model(self) -> str:
+        return describe_model(self.metadata)
+
+    # ------------------------------------------------------------------ reading
+    def set_keep_stages(self, keep: bool) -> None:
+        """Compute the pipeline's intermediate stages (for the stage view) or not (faster)."""
+        if bool(keep) != self.keep_stages:
+            self.keep_stages = bool(keep)
+            self._changed()
+
+    def reading(self) -> Reading:
+        """The current reading; recomputed only when something changed (clears `dirty`)."""
+        if self._reading is None or self.dirty:
+            canvas = self._canvas_reading()
+            if self._grid is not None:
+                self._reading = self._read_input(self._grid.copy(), canvas.stages, "grid")
+            else:
+                self._reading = canvas
+            self.dirty = False
+        return self._reading
+
+    # ------------------------------------------------------------------ internals
+    def _canvas_reading(self) -> Reading:
+        """The reading of the canvas's own input (cached until the raster, model or settings change)."""
+        if self._canvas_cache is None:
+            result = preprocess(self.raster.pixels, self.settings, keep_stages=self.keep_stages)
+            stages = dict(result.stages) if self.keep_stages else {}
+            image = None if result.empty or result.image is None else result.image
+            self._canvas_cache = self._read_input(image, stages, "canvas")
+        return self._canvas_cache
+
+    def _read_input(self, image: np.ndarray | None, stages: Mapping[str, np.ndarray], source: str) -> Reading:
+        if image is None or not np.any(image > 0):
+            return Reading(None, None, None, None, 0.0, "empty", stages, source)
+        image = np.asarray(image, np.float32)
+        probabilities = np.asarray(self.model.predict_proba(image), np.float32).reshape(10)
+        digit, runner_up, confidence, verdict = judge(probabilities)
+        return Reading(image, probabilities, digit, runner_up, confidence, verdict, stages, source)
+
+    def _checked_brush(self, fraction: float) -> float:
+        fraction = float(fraction)
+        if not np.isfinite(fraction) or fraction <= 0:
+            raise ValueError(f"brush fraction must be a positive number, got {fraction}")
+        return min(max(fraction, MIN_BRUSH_FRACTION), MAX_BRUSH_FRACTION)
+
+    def _fraction(self, x: float, y: float) -> tuple[float, float]:
+        side = float(self.canvas_px)
+        return (min(max(float(x) / side, 0.0), 1.0), min(max(float(y) / side, 0.0), 1.0))
+
+    def _pixels(self, point: tuple[float, float]) -> tuple[float, float]:
+        return point[0] * self.canvas_px, point[1] * self.canvas_px
+
+    def _finish_active(self) -> None:
+        if self._active is not None:
+            self.pen_up()
+
+    def _push_undo(self) -> None:
+        self._undo.append(self.strokes)
+        del self._undo[:-MAX_UNDO_STEPS]
+        self._redo.clear()
+
+    def _changed(self, canvas: bool = True) -> None:
+        """Mark the reading stale; canvas=False when only the grid edits changed."""
+        self.dirty = True
+        self._reading = None
+        if canvas:
+            self._canvas_cache = None
+
+    def _rerender(self, keep_grid: bool = False) -> None:
+        """Draw every stroke again on a blank raster, exactly as the pen events drew them."""
+        if not keep_grid:
+            self._grid = None
+        self.raster.clear()
+        strokes = list(self.strokes)
+        if self._active is not None:
+            strokes.append(Stroke(tuple(self._active), self._active_width, self._active_erase))
+        for stroke in strokes:
+            width_px = stroke.width * self.canvas_px
+            previous = self._pixels(stroke.points[0])
+            self.raster.add_dot(previous[0], previous[1], width_px=width_px, erase=stroke.erase)
+            for point in stroke.points[1:]:
+                current = self._pixels(point)
+                self.raster.add_segment(previous[0], previous[1], current[0], current[1],
+                                        width_px=width_px, erase=stroke.erase)
+                previous = current
+        self._changed()

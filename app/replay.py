@@ -1,0 +1,190 @@
+"""Replay drawn digits through the app's own controller, as if a person drew them.
+
+    python -m app.replay FILE.jsonl [--weights PATH] [--json] [--canvas PX] [--brush FRACTION]
+
+Each drawing is fed stroke by stroke and point by point through `DigitPadController.pen_down`,
+`pen_move` and `pen_up`, the very methods the window calls for mouse events, so the accuracy
+reported here is the accuracy a person drawing in the app gets. Labelled drawings are scored
+(accuracy, per class, per writer, confusion matrix with rows = true label); unlabelled ones are
+classified and listed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from app.controller import (DEFAULT_CANVAS_PX, ERASER_WIDTH_FACTOR, MAX_BRUSH_FRACTION,
+                            MIN_BRUSH_FRACTION, DigitPadController, Reading, describe_model)
+from model.weights_io import BUNDLED_WEIGHTS, WeightsError
+from preprocessing.drawing import Drawing, DrawingFormatError, read_drawings
+from preprocessing.raster import DEFAULT_BRUSH_FRACTION
+
+
+def replay_drawing(controller: DigitPadController, drawing: Drawing,
+                   brush_fraction: float | None = None) -> Reading:
+    """Clear the controller's canvas, draw `drawing` through its pen events, return the reading.
+
+    Strokes with a recorded width use it; the others use `brush_fraction` (default: the
+    controller's current brush). Eraser strokes are drawn with the eraser. The controller's brush
+    is left as it was.
+    """
+    original_brush = controller.brush_fraction
+    default_brush = original_brush if brush_fraction is None else brush_fraction
+    side = controller.canvas_px
+    widths = drawing.widths or [None] * len(drawing.strokes)
+    erase_flags = drawing.erase or [False] * len(drawing.strokes)
+    controller.clear()
+    try:
+        for points, width, erase in zip(drawing.strokes, widths, erase_flags):
+            if not points:
+                continue
+            erase = bool(erase)
+            # A recorded width is the stroke's real width; the eraser widens only the default brush.
+            if width is not None:
+                controller.set_brush(width / ERASER_WIDTH_FACTOR if erase else width)
+            else:
+                controller.set_brush(default_brush)
+            (x, y), rest = points[0], points[1:]
+            controller.pen_down(x * side, y * side, erase=erase)
+            for x, y in rest:
+                controller.pen_move(x * side, y * side)
+            controller.pen_up()
+    finally:
+        controller.set_brush(original_brush)
+    return controller.reading()
+
+
+def evaluate(controller: DigitPadController, drawings: Iterable[Drawing],
+             brush_fraction: float | None = None) -> dict[str, Any]:
+    """Replay every drawing and summarise: n, accuracy, per_class, per_writer, confusion, predictions."""
+    confusion = np.zeros((10, 10), np.int64)
+    writer_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    unlabelled: list[dict[str, Any]] = []
+    empty_labelled = 0
+    for index, drawing in enumerate(drawings):
+        reading = replay_drawing(controller, drawing, brush_fraction)
+        if drawing.label is None:
+            unlabelled.append({
+                "index": index, "writer": drawing.writer, "digit": reading.digit,
+                "confidence": round(reading.confidence, 4), "verdict": reading.verdict,
+            })
+            continue
+        if reading.digit is None:
+            # An empty labelled drawing cannot be right; count it against its class.
+            empty_labelled += 1
+            predicted_ok = False
+        else:
+            confusion[drawing.label, reading.digit] += 1
+            predicted_ok = reading.digit == drawing.label
+        counts = writer_counts[drawing.writer or "(unknown)"]
+        counts[0] += int(predicted_ok)
+        counts[1] += 1
+    per_class_total = confusion.sum(axis=1)
+    n = int(sum(total for _, total in writer_counts.values()))
+    correct = int(np.trace(confusion))
+    return {
+        "n": n,
+        "accuracy": correct / n if n else None,
+        "per_class": {str(d): (float(confusion[d, d] / per_class_total[d]) if per_class_total[d] else None)
+                      for d in range(10)},
+        "per_class_n": {str(d): int(per_class_total[d]) for d in range(10)},
+        "per_writer": {w: c / t for w, (c, t) in sorted(writer_counts.items())},
+        "per_writer_n": {w: t for w, (_, t) in sorted(writer_counts.items())},
+        "confusion": confusion.tolist(),
+        "empty_labelled": empty_labelled,
+        "unlabelled": len(unlabelled),
+        "predictions": unlabelled,
+    }
+
+
+def format_report(summary: dict[str, Any], source: str, model_line: str) -> str:
+    """A human-readable report of `evaluate`'s summary."""
+    lines = [f"replay of {source}", f"model: {model_line}"]
+    if summary["n"]:
+        lines.append(f"labelled drawings: {summary['n']}, accuracy {summary['accuracy'] * 100:.2f} %")
+        if summary["empty_labelled"]:
+            lines.append(f"  ({summary['empty_labelled']} labelled drawings had no ink)")
+        lines.append("per class:")
+        for digit in range(10):
+            value = summary["per_class"][str(digit)]
+            count = summary["per_class_n"][str(digit)]
+            lines.append(f"  {digit}: " + (f"{value * 100:6.2f} %  (n={count})" if value is not None else "   -"))
+        lines.append("per writer:")
+        for writer, value in summary["per_writer"].items():
+            lines.append(f"  {writer:>16}: {value * 100:6.2f} %  (n={summary['per_writer_n'][writer]})")
+        lines.append("confusion (rows = true digit, columns = predicted):")
+        lines.append("      " + "".join(f"{d:>6}" for d in range(10)))
+        for digit, row in enumerate(summary["confusion"]):
+            lines.append(f"  {digit:>2}: " + "".join(f"{v:>6}" for v in row))
+    else:
+        lines.append("no labelled drawings")
+    if summary["predictions"]:
+        lines.append(f"unlabelled drawings: {len(summary['predictions'])}")
+        for p in summary["predictions"]:
+            what = "no ink" if p["digit"] is None else f"{p['digit']} ({p['confidence'] * 100:.0f} %, {p['verdict']})"
+            lines.append(f"  #{p['index']}" + (f" [{p['writer']}]" if p["writer"] else "") + f": {what}")
+    return "\n".join(lines)
+
+
+def _brush_fraction(text: str) -> float:
+    value = float(text)
+    if not MIN_BRUSH_FRACTION <= value <= MAX_BRUSH_FRACTION:
+        raise argparse.ArgumentTypeError(
+            f"brush must be between {MIN_BRUSH_FRACTION} and {MAX_BRUSH_FRACTION} (fraction of the canvas side)")
+    return value
+
+
+def _canvas_px(text: str) -> int:
+    value = int(text)
+    if not 28 <= value <= 2000:
+        raise argparse.ArgumentTypeError("canvas must be between 28 and 2000 pixels")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m app.replay",
+        description="Replay drawn digits (JSON Lines drawing format) through the app's controller "
+                    "and report accuracy per class, per writer and the confusion matrix.")
+    parser.add_argument("drawings", metavar="FILE.jsonl", help="drawings in the project's drawing format")
+    parser.add_argument("--weights", metavar="PATH", default=None,
+                        help=f"weights file (default: the bundled {BUNDLED_WEIGHTS.name})")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a report")
+    parser.add_argument("--canvas", type=_canvas_px, default=DEFAULT_CANVAS_PX, metavar="PX",
+                        help=f"canvas side in pixels (default {DEFAULT_CANVAS_PX}, the window's default)")
+    parser.add_argument("--brush", type=_brush_fraction, default=DEFAULT_BRUSH_FRACTION, metavar="FRACTION",
+                        help=f"brush width as a fraction of the canvas side (default {DEFAULT_BRUSH_FRACTION:g})")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    weights = Path(args.weights) if args.weights else BUNDLED_WEIGHTS
+    try:
+        drawings = read_drawings(args.drawings)
+        controller = DigitPadController.from_weights(weights, canvas_px=args.canvas, brush_fraction=args.brush)
+    except (DrawingFormatError, WeightsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # unreadable path not already wrapped by the readers
+        print(f"error: {exc.filename or args.drawings}: {exc.strerror}", file=sys.stderr)
+        return 2
+    summary = evaluate(controller, drawings, args.brush)
+    summary["weights"] = str(weights)
+    summary["canvas_px"] = args.canvas
+    summary["brush_fraction"] = args.brush
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(format_report(summary, args.drawings, describe_model(controller.metadata)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,366 @@
+"""Headless tests of app.controller: the logic behind the window, without Tk."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.controller import (BRUSH_STEP_FACTOR, ERASER_WIDTH_FACTOR, MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION,
+                            DigitPadController, judge)
+from model.mlp import MLP
+from model.weights_io import WeightsError, save_weights
+from preprocessing.drawing import read_drawings, write_drawings
+from preprocessing.pipeline import DEFAULT_SETTINGS
+
+CANVAS = 280
+
+# A '7': a top bar and a long diagonal, in canvas fractions.
+SEVEN = [[(0.25, 0.2), (0.5, 0.2), (0.75, 0.2)], [(0.75, 0.2), (0.6, 0.5), (0.45, 0.85)]]
+
+
+class FixedModel:
+    """Stands in for the network where a test needs chosen probabilities."""
+
+    def __init__(self, probabilities):
+        self.probabilities = np.asarray(probabilities, np.float32)
+        self.calls = 0
+
+    def predict_proba(self, x):
+        self.calls += 1
+        assert np.asarray(x).shape == (28, 28)
+        return self.probabilities.copy()
+
+
+def uniform_except(top_digit, top, second_digit=None, second=0.0):
+    rest = 1.0 - top - second
+    others = 10 - 1 - (second_digit is not None)
+    p = np.full(10, rest / others, np.float32)
+    p[top_digit] = top
+    if second_digit is not None:
+        p[second_digit] = second
+    return p
+
+
+@pytest.fixture
+def mlp():
+    return MLP([784, 32, 10], seed=0)
+
+
+@pytest.fixture
+def controller(mlp):
+    return DigitPadController(mlp, DEFAULT_SETTINGS, canvas_px=CANVAS)
+
+
+def draw(controller, strokes, erase=None):
+    side = controller.canvas_px
+    for stroke in strokes:
+        (x, y), rest = stroke[0], stroke[1:]
+        controller.pen_down(x * side, y * side, erase=erase)
+        for x, y in rest:
+            controller.pen_move(x * side, y * side)
+        controller.pen_up()
+
+
+def test_empty_canvas_says_draw_a_digit_and_never_a_digit(controller):
+    reading = controller.reading()
+    assert reading.verdict == "empty"
+    assert reading.input is None and reading.probabilities is None and reading.digit is None
+    assert reading.message == "Draw a digit"
+    assert reading.title == "Digit Pad"
+
+
+def test_drawing_updates_input_and_probabilities_while_the_pen_moves(controller):
+    side = controller.canvas_px
+    controller.reading()
+    assert not controller.dirty
+    controller.pen_down(0.3 * side, 0.3 * side)
+    assert controller.dirty
+    first = controller.reading()
+    assert first.verdict != "empty"
+    controller.pen_move(0.7 * side, 0.8 * side)
+    assert controller.dirty
+    second = controller.reading()
+    assert not controller.dirty
+    assert second.input.shape == (28, 28) and second.input.dtype == np.float32
+    assert 0.0 <= second.input.min() and second.input.max() <= 1.0
+    assert second.probabilities.shape == (10,)
+    assert second.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
+    assert second.digit == int(np.argmax(second.probabilities))
+    assert second.confidence == pytest.approx(float(second.probabilities.max()))
+    assert not np.array_equal(first.input, second.input)
+    assert second.title.startswith("Digit Pad - ")
+
+
+def test_reading_is_cached_until_something_changes():
+    model = FixedModel(uniform_except(7, 0.9))
+    controller = DigitPadController(model, DEFAULT_SETTINGS, canvas_px=CANVAS)
+    draw(controller, SEVEN)
+    controller.reading()
+    calls = model.calls
+    assert controller.reading() is controller.reading()
+    assert model.calls == calls
+    side = controller.canvas_px
+    controller.pen_down(0.5 * side, 0.5 * side)
+    controller.pen_move(0.5 * side, 0.5 * side)  # same point again: nothing new to draw
+    controller.reading()
+    assert not controller.dirty
+    controller.pen_move(0.5 * side, 0.5 * side)
+    assert not controller.dirty
+
+
+def test_pen_move_without_pen_down_is_ignored(controller):
+    controller.pen_move(100, 100)
+    controller.pen_up()
+    assert controller.reading().verdict == "empty"
+    assert controller.strokes == []
+
+
+def test_points_outside_the_canvas_are_clamped_to_its_edge(controller):
+    controller.pen_down(-50, 140)
+    controller.pen_move(CANVAS + 80, 140)
+    controller.pen_up()
+    points = controller.strokes[0].points
+    assert points == ((0.0, 0.5), (1.0, 0.5))
+
+
+@pytest.mark.parametrize("probabilities, verdict, message", [
+    (uniform_except(7, 0.95), "sure", "It's a 7"),
+    (uniform_except(4, 0.40, 9, 0.10), "unsure", "Not sure: 4 or 9?"),  # low top probability
+    (uniform_except(4, 0.55, 9, 0.40), "unsure", "Not sure: 4 or 9?"),  # near tie
+    (uniform_except(4, 0.55, 9, 0.20), "sure", "It's a 4"),
+])
+def test_verdict_sure_or_unsure(probabilities, verdict, message):
+    controller = DigitPadController(FixedModel(probabilities), DEFAULT_SETTINGS, canvas_px=CANVAS)
+    draw(controller, SEVEN)
+    reading = controller.reading()
+    assert reading.verdict == verdict
+    assert reading.message == message
+    percent = round(float(probabilities.max()) * 100)
+    if verdict == "sure":
+        assert reading.title == f"Digit Pad - {reading.digit} ({percent} %)"
+    else:
+        assert reading.title == f"Digit Pad - 4 or 9? ({percent} %)"
+
+
+def test_judge_orders_digits():
+    digit, runner_up, confidence, verdict = judge(uniform_except(3, 0.7, 5, 0.2))
+    assert (digit, runner_up, verdict) == (3, 5, "sure")
+    assert confidence == pytest.approx(0.7)
+
+
+def test_undo_redo_and_clear_are_steps_of_one_history(controller):
+    draw(controller, SEVEN[:1])
+    after_first = controller.raster.pixels.copy()
+    draw(controller, SEVEN[1:])
+    after_both = controller.raster.pixels.copy()
+    input_both = controller.reading().input.copy()
+
+    assert controller.undo()
+    assert len(controller.strokes) == 1
+    np.testing.assert_array_equal(controller.raster.pixels, after_first)
+    assert controller.redo()
+    np.testing.assert_array_equal(controller.raster.pixels, after_both)
+    np.testing.assert_array_equal(controller.reading().input, input_both)
+    assert not controller.redo()
+
+    controller.clear()
+    assert controller.reading().verdict == "empty"
+    assert not controller.raster.pixels.any()
+    assert controller.undo()  # clear is undoable
+    np.testing.assert_array_equal(controller.raster.pixels, after_both)
+
+    controller.undo()
+    controller.undo()
+    assert controller.reading().verdict == "empty"
+    assert not controller.undo()
+    controller.redo()
+    draw(controller, [[(0.1, 0.9), (0.2, 0.9)]])  # a new stroke forgets the redo branch
+    assert not controller.can_redo
+
+
+def test_undo_in_the_middle_of_a_stroke_finishes_it_first(controller):
+    controller.pen_down(50, 50)
+    controller.pen_move(150, 150)
+    assert controller.undo()
+    assert controller.strokes == [] and not controller.drawing_active
+    assert controller.redo()
+    assert len(controller.strokes) == 1
+
+
+def test_eraser_strokes_remove_ink(controller):
+    bar = [[(0.2, 0.5), (0.8, 0.5)]]
+    draw(controller, bar)
+    ink = controller.raster.pixels.sum()
+    draw(controller, [[(0.45, 0.3), (0.45, 0.7)]], erase=True)  # a right-button drag across the bar
+    partly = controller.raster.pixels.sum()
+    assert 0 < partly < ink
+    assert controller.strokes[-1].erase
+    assert controller.strokes[-1].width == pytest.approx(controller.brush_fraction * ERASER_WIDTH_FACTOR)
+
+    controller.set_eraser(True)  # the eraser tool: left-button strokes erase
+    draw(controller, bar)
+    assert controller.raster.pixels.max() < 0.05
+    assert controller.reading().verdict == "empty"
+    controller.set_eraser(False)
+    controller.undo()
+    assert controller.raster.pixels.sum() == pytest.approx(partly, rel=1e-5)
+
+
+def test_brush_size_is_clamped_and_steps_geometrically(controller):
+    start = controller.brush_fraction
+    assert controller.brush_bigger() == pytest.approx(min(start * BRUSH_STEP_FACTOR, MAX_BRUSH_FRACTION))
+    assert controller.brush_smaller() == pytest.approx(start)
+    assert controller.set_brush(1.0) == MAX_BRUSH_FRACTION
+    assert controller.brush_bigger() == MAX_BRUSH_FRACTION
+    assert controller.set_brush(0.0001) == MIN_BRUSH_FRACTION
+    assert controller.brush_smaller() == MIN_BRUSH_FRACTION
+    with pytest.raises(ValueError):
+        controller.set_brush(float("nan"))
+    assert controller.brush_px == pytest.approx(MIN_BRUSH_FRACTION * CANVAS)
+
+
+def test_a_thicker_brush_lays_down_more_ink(controller):
+    controller.set_brush(0.03)
+    draw(controller, SEVEN)
+    thin = controller.raster.pixels.sum()
+    controller.clear()
+    controller.set_brush(0.09)
+    draw(controller, SEVEN)
+    assert controller.raster.pixels.sum() > 2 * thin
+    assert [s.width for s in controller.strokes] == pytest.approx([0.09, 0.09])
+
+
+def test_grid_edits_change_the_input_and_the_next_canvas_edit_returns_to_the_canvas(controller):
+    draw(controller, SEVEN)
+    canvas_input = controller.reading().input.copy()
+    row, col = np.unravel_index(np.argmin(canvas_input), canvas_input.shape)
+
+    assert controller.edit_cell(row, col, 1.0)
+    edited = controller.reading()
+    assert edited.source == "grid"
+    assert edited.input[row, col] == 1.0
+    changed = np.argwhere(edited.input != canvas_input)
+    assert changed.tolist() == [[row, col]]
+    assert controller.grid_edited
+    assert not controller.edit_cell(row, col, 1.0)  # no change, nothing to recompute
+
+    controller.edit_cell(row, col, 0.0)
+    controller.edit_cell(0, 0, 1.0)
+    assert controller.reading().input[0, 0] == 1.0
+
+    # The next stroke starts from the canvas's own input again (plus the new stroke).
+    controller.pen_down(0.9 * CANVAS, 0.9 * CANVAS)
+    controller.pen_up()
+    assert not controller.grid_edited
+    assert controller.reading().source == "canvas"
+    controller.undo()
+    np.testing.assert_array_equal(controller.reading().input, canvas_input)
+
+
+def test_grid_edits_on_an_empty_canvas_make_a_prediction_and_erasing_them_empties_it(controller):
+    assert controller.reading().verdict == "empty"
+    for row in range(6, 22):
+        controller.edit_cell(row, 14, 1.0)
+    reading = controller.reading()
+    assert reading.verdict in ("sure", "unsure")
+    assert reading.input[6:22, 14].tolist() == [1.0] * 16
+    for row in range(6, 22):
+        controller.edit_cell(row, 14, 0.0)
+    assert controller.reading().verdict == "empty"
+    controller.clear()  # clear also drops the grid edits
+    assert not controller.grid_edited
+    with pytest.raises(IndexError):
+        controller.edit_cell(28, 0, 1.0)
+
+
+def test_resize_re_renders_strokes_from_their_fractions(mlp):
+    big = DigitPadController(mlp, DEFAULT_SETTINGS, canvas_px=448)
+    draw(big, SEVEN)
+    input_before = big.reading().input.copy()
+    big.resize(224)
+    assert big.raster.pixels.shape == (224, 224)
+
+    fresh = DigitPadController(mlp, DEFAULT_SETTINGS, canvas_px=224)
+    draw(fresh, SEVEN)
+    np.testing.assert_allclose(big.raster.pixels, fresh.raster.pixels, atol=1e-6)
+    # Same drawing, same brush fraction: the network's input barely depends on the canvas size.
+    assert np.abs(big.reading().input - input_before).mean() < 0.05
+    with pytest.raises(ValueError):
+        big.resize(10)
+
+
+def test_drawing_round_trip_through_the_file_format(controller, mlp, tmp_path):
+    controller.set_brush(0.05)
+    draw(controller, SEVEN)
+    controller.set_brush(0.03)
+    draw(controller, [[(0.55, 0.3), (0.55, 0.6)]], erase=True)
+    drawing = controller.to_drawing(label=7, writer="test")
+    assert drawing.erase == [False, False, True]
+    assert drawing.widths == pytest.approx([0.05, 0.05, 0.03 * ERASER_WIDTH_FACTOR])
+
+    path = tmp_path / "seven.jsonl"
+    write_drawings(path, [drawing])
+    (loaded,) = read_drawings(path)
+    assert loaded.label == 7 and loaded.writer == "test"
+
+    other = DigitPadController(mlp, DEFAULT_SETTINGS, canvas_px=CANVAS)
+    other.load_drawing(loaded)
+    np.testing.assert_allclose(other.raster.pixels, controller.raster.pixels, atol=1e-6)
+    np.testing.assert_allclose(other.reading().input, controller.reading().input, atol=1e-6)
+    other.undo()  # loading is undoable
+    assert other.reading().verdict == "empty"
+
+
+def test_to_drawing_includes_the_stroke_being_drawn(controller):
+    controller.pen_down(10, 10)
+    controller.pen_move(100, 10)
+    drawing = controller.to_drawing()
+    assert len(drawing.strokes) == 1 and len(drawing.strokes[0]) == 2
+
+
+def test_stages_are_kept_for_the_stage_view(controller):
+    draw(controller, SEVEN)
+    assert not controller.reading().stages
+    controller.set_keep_stages(True)
+    stages = controller.reading().stages
+    for name in ("cropped", "blurred", "scaled", "centred"):
+        assert name in stages and stages[name].ndim == 2
+
+
+def _metadata(layer_sizes):
+    return {"layer_sizes": layer_sizes, "activation": "relu", "batch_norm": False, "dropout": 0.0,
+            "preprocessing": DEFAULT_SETTINGS.to_dict(), "results": {"mnist_test_accuracy": 0.9812},
+            "created": "2026-11-23T05:00:00+00:00"}
+
+
+def test_loading_weights_swaps_the_model_and_describes_it(controller, tmp_path):
+    path = tmp_path / "other.npz"
+    save_weights(path, MLP([784, 16, 10], seed=3), _metadata([784, 16, 10]))
+    draw(controller, SEVEN)
+    before = controller.reading().probabilities.copy()
+    description = controller.load_weights(path)
+    assert "784-16-10" in description and "98.12 %" in description and "2026-11-23" in description
+    assert controller.dirty
+    assert not np.allclose(controller.reading().probabilities, before)
+
+
+@pytest.mark.parametrize("content", [b"", b"not a weights file at all", None])
+def test_a_bad_weights_file_raises_and_keeps_the_current_model(controller, tmp_path, content):
+    path = tmp_path / "bad.npz"
+    if content is not None:
+        path.write_bytes(content)
+    draw(controller, SEVEN)
+    model, before = controller.model, controller.reading().probabilities.copy()
+    with pytest.raises(WeightsError) as caught:
+        controller.load_weights(path)
+    assert "bad.npz" in str(caught.value) and "\n" not in str(caught.value)
+    assert controller.model is model
+    np.testing.assert_array_equal(controller.reading().probabilities, before)
+
+
+def test_from_weights_builds_a_working_controller(tmp_path):
+    path = tmp_path / "w.npz"
+    save_weights(path, MLP([784, 16, 10], seed=1), _metadata([784, 16, 10]))
+    controller = DigitPadController.from_weights(path, canvas_px=CANVAS)
+    draw(controller, SEVEN)
+    assert controller.reading().verdict in ("sure", "unsure")
+    assert "784-16-10" in controller.describe_model()
