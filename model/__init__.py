@@ -1,0 +1,15 @@
+"""Digit Pad's network: a from-scratch NumPy multilayer perceptron, its training and its files."""
+from model.layers import BatchNorm, Dense, Dropout, ReLU
+from model.losses import log_softmax, softmax, softmax_cross_entropy
+from model.mlp import MLP
+from model.optim import SGD, Adam, LearningRateSchedule
+from model.training import TrainConfig, TrainResult, build_model, evaluate, train
+from model.weights_io import (BUNDLED_WEIGHTS, FORMAT_VERSION, WeightsError, export_csv, import_csv,
+                              load_weights, save_weights)
+
+__all__ = [
+    "Adam", "BUNDLED_WEIGHTS", "BatchNorm", "Dense", "Dropout", "FORMAT_VERSION", "LearningRateSchedule",
+    "MLP", "ReLU", "SGD", "TrainConfig", "TrainResult", "WeightsError", "build_model", "evaluate",
+    "export_csv", "import_csv", "load_weights", "log_softmax", "save_weights", "softmax",
+    "softmax_cross_entropy", "train",
+]
