@@ -1,0 +1,124 @@
+"""The drawing format: round trips, and every malformed case reported with its line number."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from preprocessing.drawing import Drawing, DrawingFormatError, read_drawings, write_drawings
+
+
+def write_lines(path, lines):
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_round_trip_keeps_everything(tmp_path):
+    drawings = [
+        Drawing(strokes=[[(0.1, 0.2), (0.3, 0.4)], [(0.5, 0.5)]], label=7, writer="w1",
+                widths=[0.05, None], erase=[False, True]),
+        Drawing(strokes=[]),
+        Drawing(strokes=[[(0.0, 1.0)]], label=0),
+    ]
+    path = tmp_path / "d.jsonl"
+    write_drawings(path, drawings)
+    assert read_drawings(path) == drawings
+    assert [p.name for p in tmp_path.iterdir()] == ["d.jsonl"]  # no temporary file left behind
+
+
+def test_reads_minimal_lines_and_skips_blank_lines(tmp_path):
+    path = write_lines(tmp_path / "d.jsonl", [
+        '{"strokes": [[[0.5, 0.5], [0.6, 0.7]]]}', "", "   ", '{"label": 3, "strokes": []}'])
+    drawings = read_drawings(path)
+    assert len(drawings) == 2
+    assert drawings[0].label is None and drawings[0].writer is None
+    assert drawings[0].strokes == [[(0.5, 0.5), (0.6, 0.7)]]
+    assert drawings[1].is_empty and drawings[1].label == 3
+
+
+def test_reads_the_pendigits_dev_set(pendigits_path):
+    drawings = read_drawings(pendigits_path)
+    assert len(drawings) == 7494
+    assert {d.label for d in drawings} == set(range(10))
+    assert all(d.writer for d in drawings)
+
+
+GOOD = '{"label": 1, "strokes": [[[0.1, 0.1], [0.2, 0.2]]]}'
+
+MALFORMED = [
+    ("{not json", "not valid JSON"),
+    ('[1, 2]', "expected a JSON object"),
+    ('"text"', "expected a JSON object"),
+    ('{"label": 1}', "missing key 'strokes'"),
+    ('{"strokes": [], "colour": "red"}', "unknown key 'colour'"),
+    ('{"strokes": {}}', "'strokes' must be a list"),
+    ('{"strokes": [[0.1, 0.2]]}', "stroke 0 point 0 must be [x, y]"),
+    ('{"strokes": [[[0.1, 0.2, 0.3]]]}', "stroke 0 point 0 must be [x, y]"),
+    ('{"strokes": [[[0.1]]]}', "must be [x, y]"),
+    ('{"strokes": [[["a", 0.2]]]}', "x is not a number"),
+    ('{"strokes": [[[0.1, null]]]}', "y is not a number"),
+    ('{"strokes": [[[true, 0.2]]]}', "x is not a number"),
+    ('{"strokes": [[[0.1, NaN]]]}', "y is not finite"),
+    ('{"strokes": [[[Infinity, 0.1]]]}', "x is not finite"),
+    ('{"strokes": [[[1.5, 0.2]]]}', "outside [0, 1]"),
+    ('{"strokes": [[[0.1, -0.01]]]}', "outside [0, 1]"),
+    ('{"strokes": [5]}', "stroke 0 must be a list"),
+    ('{"strokes": [[[[0.1, 0.2]]]]}', "must be [x, y]"),
+    ('{"label": 10, "strokes": []}', "label must be an integer 0-9"),
+    ('{"label": -1, "strokes": []}', "label must be an integer 0-9"),
+    ('{"label": "7", "strokes": []}', "label must be an integer 0-9"),
+    ('{"label": 7.0, "strokes": []}', "label must be an integer 0-9"),
+    ('{"label": true, "strokes": []}', "label must be an integer 0-9"),
+    ('{"writer": 5, "strokes": []}', "writer must be a string"),
+    ('{"strokes": [[[0.1, 0.1]]], "widths": [0.1, 0.2]}', "'widths' has 2 entries for 1 strokes"),
+    ('{"strokes": [[[0.1, 0.1]]], "widths": 0.1}', "'widths' must be a list"),
+    ('{"strokes": [[[0.1, 0.1]]], "widths": [0]}', "widths[0] must be a number in (0, 1]"),
+    ('{"strokes": [[[0.1, 0.1]]], "widths": ["x"]}', "widths[0] must be a number"),
+    ('{"strokes": [[[0.1, 0.1]]], "erase": []}', "'erase' has 0 entries for 1 strokes"),
+    ('{"strokes": [[[0.1, 0.1]]], "erase": [1]}', "erase[0] must be true or false"),
+    ('{"strokes": [[[0.1, 0.1]]], "erase": true}', "'erase' must be a list"),
+]
+
+
+@pytest.mark.parametrize("line, problem", MALFORMED)
+def test_malformed_line_is_reported_with_file_and_line_number(tmp_path, line, problem):
+    path = write_lines(tmp_path / "bad.jsonl", [GOOD, "", line, GOOD])
+    with pytest.raises(DrawingFormatError) as info:
+        read_drawings(path)
+    message = str(info.value)
+    assert message.startswith(f"{path} line 3: ")
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_missing_file_and_folder_give_one_clear_line(tmp_path):
+    with pytest.raises(DrawingFormatError, match="no such drawing file"):
+        read_drawings(tmp_path / "absent.jsonl")
+    with pytest.raises(DrawingFormatError, match="is a folder"):
+        read_drawings(tmp_path)
+
+
+def test_binary_garbage_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "bin.jsonl"
+    path.write_bytes(GOOD.encode() + b"\n\xff\xfe\x00garbage\n")
+    with pytest.raises(DrawingFormatError, match=r"line 2: not UTF-8"):
+        read_drawings(path)
+
+
+def test_writing_an_invalid_drawing_is_refused_and_leaves_the_old_file(tmp_path):
+    path = tmp_path / "d.jsonl"
+    write_drawings(path, [Drawing(strokes=[[(0.5, 0.5)]], label=1)])
+    before = path.read_text()
+    with pytest.raises(DrawingFormatError, match="drawing 1: label must be an integer 0-9"):
+        write_drawings(path, [Drawing(strokes=[]), Drawing(strokes=[], label=12)])
+    with pytest.raises(DrawingFormatError, match="outside"):
+        write_drawings(path, [Drawing(strokes=[[(2.0, 0.5)]])])
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["d.jsonl"]
+
+
+def test_written_file_is_plain_json_lines(tmp_path):
+    path = tmp_path / "d.jsonl"
+    write_drawings(path, [Drawing(strokes=[[(0.25, 0.75)]], label=4, writer="me")])
+    record = json.loads(path.read_text().splitlines()[0])
+    assert record == {"label": 4, "writer": "me", "strokes": [[[0.25, 0.75]]]}
