@@ -231,7 +231,7 @@ class Dropout(Layer):
             mask = self.fixed_mask
         else:
             mask = self._buffer("mask", x.shape, x.dtype)
-            self.rng.random(out=mask)
+            self.rng.random(out=mask, dtype=mask.dtype)
             keep = self._buffer("keep", x.shape, np.bool_)
             np.greater_equal(mask, self.rate, out=keep)
             np.multiply(keep, 1.0 / (1.0 - self.rate), out=mask)
