@@ -1,0 +1,217 @@
+"""Training images from drawn digits: Drawings rendered through the app's own raster and pipeline.
+
+Each drawing is re-placed at a random size (digit height a random fraction of the canvas, by
+default the 35-85 % that people use), a random position on the canvas and a random brush width
+(log-uniform over the app's brush range), drawn with `preprocessing.raster.StrokeRaster` (the same
+segment code as live drawing) and turned into the network's 28x28 input by
+`preprocessing.pipeline.preprocess`, so the network trains on exactly what the app will feed it.
+
+The canvas is rendered at `canvas_px` pixels (224 by default, half the app's 448): the pipeline
+scales the ink box to 20 px anyway, and the result differs from a 448 px render by about 0.002 per
+pixel on average (benchmark: `python -m preprocessing.drawn_samples FILE.jsonl --compare`), at
+roughly half the cost. Every (drawing, variant) has its own seed, so the output does not depend
+on how the work is split between processes.
+
+    render_samples(drawings, variants=2, seed=0) -> DrawnSamples(images (n, 28, 28) float32,
+                                                                labels (n,) int64, writers (n,) str)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from preprocessing.drawing import Drawing, DrawingFormatError, read_drawings
+from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings, preprocess
+from preprocessing.raster import DEFAULT_BRUSH_FRACTION, StrokeRaster
+
+#: Digit height as a fraction of the canvas: what people draw (issue 5: 35 % to 85 %).
+DEFAULT_HEIGHT_RANGE = (0.35, 0.85)
+#: The app's brush range as fractions of the canvas side (mirrors app.controller's
+#: MIN_BRUSH_FRACTION / MAX_BRUSH_FRACTION; preprocessing must not import the app, so callers that
+#: can should pass the controller's values).
+DEFAULT_BRUSH_RANGE = (0.015, 0.20)
+DEFAULT_CANVAS_PX = 224
+#: A digit never fills the canvas edge to edge: its larger side stays within this fraction.
+_MAX_EXTENT = 0.95
+
+
+@dataclass
+class DrawnSamples:
+    """images (n, 28, 28) float32 in [0, 1]; labels (n,) int64; writers (n,) str;
+    brush (n,) float32 brush fraction; height (n,) float32 digit height fraction."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    writers: np.ndarray
+    brush: np.ndarray
+    height: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def place(drawing: Drawing, height: float, centre: tuple[float, float] | None,
+          rng: np.random.Generator | None = None) -> Drawing:
+    """A copy of `drawing` scaled so its ink height is `height` (fraction of the canvas), its larger
+    side kept within 95 % of the canvas, centred at `centre` (x, y fractions) or, with None, at a
+    random position (from `rng`) that keeps it on the canvas. Widths and erase flags are kept."""
+    points = np.array([p for stroke in drawing.strokes for p in stroke], dtype=np.float64)
+    if points.size == 0:
+        return drawing
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = high - low  # (width, height)
+    scale = height / max(extent[1], 1e-6)
+    if extent[0] * scale > _MAX_EXTENT:
+        scale = _MAX_EXTENT / extent[0]
+    size = extent * scale
+    if centre is None:
+        if rng is None:
+            raise ValueError("place: need a centre or an rng")
+        centre = tuple(rng.uniform(size / 2, 1 - size / 2))
+    centre = np.asarray(centre, dtype=np.float64)
+    middle = (low + high) / 2
+    strokes = [[(float(x), float(y)) for x, y in np.clip((np.asarray(stroke, dtype=np.float64) - middle) * scale
+                                                            + centre, 0.0, 1.0)]
+               for stroke in drawing.strokes]
+    return Drawing(strokes=strokes, label=drawing.label, writer=drawing.writer,
+                   widths=drawing.widths, erase=drawing.erase)
+
+
+def render_one(drawing: Drawing, brush_fraction: float, canvas_px: int = DEFAULT_CANVAS_PX,
+               settings: PipelineSettings = DEFAULT_SETTINGS) -> np.ndarray | None:
+    """Draw a (placed) drawing on a fresh canvas with the given brush, return the 28x28 input
+    (float32) or None when the pipeline finds no ink."""
+    raster = StrokeRaster(canvas_px, brush_fraction * canvas_px)
+    raster.draw(drawing)
+    return preprocess(raster, settings).image
+
+
+def _variant_rng(seed: int, index: int, variant: int) -> np.random.Generator:
+    return np.random.default_rng([int(seed), int(index), int(variant)])
+
+
+def _render_chunk(args) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+    (drawings, first_index, variants, seed, height_range, brush_range, canvas_px, settings) = args
+    kept, images, brushes, heights = [], [], [], []
+    log_low, log_high = math.log(brush_range[0]), math.log(brush_range[1])
+    for offset, drawing in enumerate(drawings):
+        index = first_index + offset
+        for variant in range(variants):
+            rng = _variant_rng(seed, index, variant)
+            height = float(rng.uniform(*height_range))
+            brush = float(math.exp(rng.uniform(log_low, log_high)))
+            placed = place(drawing, height, None, rng)
+            image = render_one(placed, brush, canvas_px, settings)
+            if image is None:
+                continue
+            kept.append(offset)
+            images.append(image)
+            brushes.append(brush)
+            heights.append(height)
+    stack = np.stack(images).astype(np.float32) if images else np.zeros((0, 28, 28), np.float32)
+    return kept, stack, np.array(brushes, np.float32), np.array(heights, np.float32)
+
+
+def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0, *,
+                   height_range: tuple[float, float] = DEFAULT_HEIGHT_RANGE,
+                   brush_range: tuple[float, float] = DEFAULT_BRUSH_RANGE,
+                   canvas_px: int = DEFAULT_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
+                   workers: int | None = None, chunk: int = 250) -> DrawnSamples:
+    """Render `variants` random placements of every labelled drawing -> DrawnSamples.
+
+    Unlabelled drawings are skipped. workers: processes to use (None = all CPUs, 1 = in this
+    process); the result is the same for any number of workers.
+    """
+    if variants < 1:
+        raise ValueError(f"variants must be >= 1, got {variants}")
+    if not (0 < height_range[0] <= height_range[1] <= 1):
+        raise ValueError(f"height range must satisfy 0 < low <= high <= 1, got {height_range}")
+    if not (0 < brush_range[0] <= brush_range[1] < 1):
+        raise ValueError(f"brush range must satisfy 0 < low <= high < 1, got {brush_range}")
+    labelled = [d for d in drawings if d.label is not None and not d.is_empty]
+    jobs = [(labelled[i:i + chunk], i, variants, seed, tuple(height_range), tuple(brush_range),
+             int(canvas_px), settings) for i in range(0, len(labelled), chunk)]
+    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
+    if workers == 1 or len(jobs) <= 1:
+        results = [_render_chunk(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            results = list(pool.map(_render_chunk, jobs))
+    images, labels, writers, brushes, heights = [], [], [], [], []
+    for job, (kept, stack, brush, height) in zip(jobs, results):
+        images.append(stack)
+        labels.extend(job[0][k].label for k in kept)
+        writers.extend(job[0][k].writer or "" for k in kept)
+        brushes.append(brush)
+        heights.append(height)
+    if not images:
+        empty = np.zeros(0, np.float32)
+        return DrawnSamples(np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64),
+                            np.array([], dtype=str), empty, empty)
+    return DrawnSamples(
+        images=np.concatenate(images), labels=np.asarray(labels, dtype=np.int64),
+        writers=np.asarray(writers, dtype=str), brush=np.concatenate(brushes),
+        height=np.concatenate(heights))
+
+
+def exclude_writers(drawings: Sequence[Drawing], writers) -> list[Drawing]:
+    """The drawings whose writer is not in `writers`."""
+    excluded = set(writers)
+    return [d for d in drawings if d.writer not in excluded]
+
+
+def _compare(drawings: Sequence[Drawing], canvas_px: int, brush_range) -> dict:
+    """Mean absolute pixel difference between renders at canvas_px and at the app's 448 px."""
+    rng = np.random.default_rng(0)
+    diffs = []
+    for drawing in drawings:
+        brush = float(math.exp(rng.uniform(math.log(brush_range[0]), math.log(brush_range[1]))))
+        small = render_one(drawing, brush, canvas_px)
+        full = render_one(drawing, brush, 448)
+        if small is not None and full is not None:
+            diffs.append(float(np.abs(small - full).mean()))
+    return {"canvas_px": canvas_px, "compared": len(diffs),
+            "mean_abs_diff_vs_448": float(np.mean(diffs)) if diffs else None,
+            "max_mean_abs_diff_vs_448": float(np.max(diffs)) if diffs else None}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Measure rendering speed (and, with --compare, fidelity against a 448 px render)."""
+    parser = argparse.ArgumentParser(description="Render drawn digits to 28x28 training images; "
+                                                 "prints speed (and fidelity with --compare).")
+    parser.add_argument("drawings", help="drawing file (.jsonl)")
+    parser.add_argument("--limit", type=int, default=500, help="drawings to use (default 500)")
+    parser.add_argument("--variants", type=int, default=2)
+    parser.add_argument("--canvas", type=int, default=DEFAULT_CANVAS_PX)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--compare", action="store_true", help="also compare with 448 px renders")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        drawings = read_drawings(args.drawings)[:args.limit]
+    except (DrawingFormatError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    samples = render_samples(drawings, args.variants, canvas_px=args.canvas, workers=args.workers)
+    seconds = time.perf_counter() - start
+    result = {"drawings": len(drawings), "images": len(samples), "seconds": round(seconds, 3),
+              "images_per_second": round(len(samples) / seconds, 1), "canvas_px": args.canvas,
+              "workers": args.workers or os.cpu_count()}
+    if args.compare:
+        result.update(_compare(drawings[:200], args.canvas, DEFAULT_BRUSH_RANGE))
+    print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""preprocessing.drawn_samples: drawings -> 28x28 training images via the real raster and pipeline."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from preprocessing.drawing import Drawing, read_drawings
+from preprocessing.drawn_samples import (exclude_writers, place, render_one, render_samples)
+from preprocessing.pipeline import preprocess
+from preprocessing.raster import StrokeRaster
+
+
+def _seven(writer: str = "w1", label: int = 7) -> Drawing:
+    return Drawing(strokes=[[(0.3, 0.3), (0.7, 0.3), (0.45, 0.8)]], label=label, writer=writer)
+
+
+def _one(writer: str = "w2") -> Drawing:
+    return Drawing(strokes=[[(0.5, 0.2), (0.5, 0.8)]], label=1, writer=writer)
+
+
+def _ink_box(drawing: Drawing) -> tuple[float, float, float, float]:
+    points = np.array([p for s in drawing.strokes for p in s])
+    return (*points.min(axis=0), *points.max(axis=0))
+
+
+def test_place_sets_the_height_and_keeps_the_digit_on_the_canvas():
+    rng = np.random.default_rng(0)
+    for height in (0.35, 0.6, 0.85):
+        placed = place(_seven(), height, None, rng)
+        x0, y0, x1, y1 = _ink_box(placed)
+        assert y1 - y0 == pytest.approx(height)
+        assert 0 <= x0 and x1 <= 1 and 0 <= y0 and y1 <= 1
+    centred = place(_one(), 0.5, (0.25, 0.5))
+    x0, y0, x1, y1 = _ink_box(centred)
+    assert (x0 + x1) / 2 == pytest.approx(0.25) and (y0 + y1) / 2 == pytest.approx(0.5)
+    assert placed.label == 7 and placed.writer == "w1"
+
+
+def test_render_one_is_the_real_raster_and_pipeline():
+    drawing = place(_seven(), 0.6, (0.5, 0.5))
+    image = render_one(drawing, 0.06, canvas_px=224)
+    raster = StrokeRaster(224, 0.06 * 224)
+    raster.draw(drawing)
+    np.testing.assert_array_equal(image, preprocess(raster).image)
+    assert image.shape == (28, 28) and image.dtype == np.float32
+
+
+def test_render_samples_shapes_labels_writers_and_ranges():
+    drawings = [_seven(), _one(), Drawing(strokes=[[(0.1, 0.1), (0.2, 0.2)]], label=None)]
+    samples = render_samples(drawings, variants=3, seed=1, workers=1)
+    assert samples.images.shape == (6, 28, 28) and samples.images.dtype == np.float32
+    assert samples.images.min() >= 0 and samples.images.max() <= 1
+    assert samples.labels.tolist() == [7, 7, 7, 1, 1, 1]
+    assert samples.labels.dtype == np.int64
+    assert samples.writers.tolist() == ["w1"] * 3 + ["w2"] * 3
+    assert np.all((samples.brush >= 0.015) & (samples.brush <= 0.20))
+    assert np.all((samples.height >= 0.35) & (samples.height <= 0.85))
+    # variants differ (size, position and brush are random)
+    assert not np.array_equal(samples.images[0], samples.images[1])
+
+
+def test_same_seed_same_images_whatever_the_number_of_workers():
+    drawings = [_seven(f"w{i}") for i in range(6)] + [_one(f"v{i}") for i in range(6)]
+    one = render_samples(drawings, variants=2, seed=5, workers=1, chunk=4)
+    two = render_samples(drawings, variants=2, seed=5, workers=2, chunk=4)
+    np.testing.assert_array_equal(one.images, two.images)
+    other = render_samples(drawings, variants=2, seed=6, workers=1)
+    assert not np.array_equal(one.images, other.images)
+
+
+def test_thicker_brush_gives_more_ink():
+    drawing = place(_seven(), 0.6, (0.5, 0.5))
+    thin = render_one(drawing, 0.02)
+    thick = render_one(drawing, 0.15)
+    assert thick.sum() > 1.5 * thin.sum()
+
+
+def test_exclude_writers():
+    drawings = [_seven("a"), _one("b"), _seven("c")]
+    assert [d.writer for d in exclude_writers(drawings, ["b", "zzz"])] == ["a", "c"]
+
+
+def test_bad_ranges_are_refused():
+    with pytest.raises(ValueError, match="variants"):
+        render_samples([_seven()], variants=0)
+    with pytest.raises(ValueError, match="height"):
+        render_samples([_seven()], height_range=(0.9, 0.5))
+
+
+def test_pen_digits_render_like_mnist_inputs(test_data_dir):
+    drawings = read_drawings(test_data_dir / "drawings_sample.jsonl")[:40]
+    samples = render_samples(drawings, variants=1, seed=0, workers=1)
+    assert len(samples) == 40
+    # the pipeline puts the centre of mass near the middle of the field, as in MNIST
+    rows, cols = np.indices((28, 28))
+    mass = samples.images.sum(axis=(1, 2))
+    com_row = (samples.images * rows).sum(axis=(1, 2)) / mass
+    com_col = (samples.images * cols).sum(axis=(1, 2)) / mass
+    assert np.all(np.abs(com_row - 14) < 1.0) and np.all(np.abs(com_col - 14) < 1.0)
