@@ -181,6 +181,26 @@ def test_read_csv_fast_and_slow_paths_agree(tmp_path):
         np.testing.assert_array_equal(got, want)
 
 
+def test_read_csv_line_numbers_survive_chunking(tmp_path, monkeypatch):
+    monkeypatch.setattr(data_module, "_CSV_CHUNK_BYTES", 3000)  # about two rows a chunk
+    text = csv_text(*TRAIN, header=True).replace("\n", "\n\n", 3)  # blank lines 2, 4, 6
+    path = tmp_path / "chunked.csv"
+    path.write_text(text)
+    images, labels = read_csv(path)
+    np.testing.assert_array_equal(images, TRAIN[0])
+    np.testing.assert_array_equal(labels, TRAIN[1])
+    lines = text.split("\n")
+    lines[11] = lines[11].rsplit(",", 1)[0]  # line 12 (the 8th row) loses a column
+    path.write_text("\n".join(lines))
+    with pytest.raises(DataError, match=r"chunked\.csv line 12: expected 785 columns, found 784"):
+        read_csv(path)
+    lines = text.split("\n")
+    lines[12] = "11" + lines[12][1:]  # line 13's label
+    path.write_text("\n".join(lines))
+    with pytest.raises(DataError, match=r"chunked\.csv line 13: label 11 is outside 0-9"):
+        read_csv(path)
+
+
 @pytest.mark.parametrize("lines, message", [
     ([csv_row(), csv_row(pixels=["0"] * 783)], "bad.csv line 3: expected 785 columns, found 784"),
     ([csv_row(), csv_row(pixels=["0"] * 785)], "bad.csv line 3: expected 785 columns, found 786"),
@@ -462,7 +482,7 @@ def mirror_server(tmp_path):
     root = tmp_path / "www"
     root.mkdir()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
         yield root, f"http://127.0.0.1:{server.server_address[1]}"
@@ -594,3 +614,20 @@ def test_committed_samples_have_the_promised_shape(test_data_dir):
     train_x, train_y = read_npz(test_data_dir / "mnist_train_sample.npz")
     assert train_x.shape == (5000, 28, 28)
     assert np.bincount(train_y, minlength=10).tolist() == [500] * 10
+
+
+# --------------------------------------------------------------------------------------- CLI
+
+
+def test_command_line_reports_source_and_checksums(tmp_path, capsys):
+    folder = write_idx_folder(tmp_path / "mnist")
+    assert data_module.main(["--data", str(folder), "--json"]) == 0
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["train"] == 12 and report["test"] == 5
+    assert report["checksums"] == FIXTURE_SHA256 and report["official"] is False
+    assert len(report["mismatches"]) == 4
+    assert data_module.main(["--data", str(tmp_path / "absent")]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: --data: ") and captured.err.count("\n") == 1
