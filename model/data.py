@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import sys
 import tempfile
@@ -243,7 +244,7 @@ def read_csv(path: str | os.PathLike, *, require_labels: bool = True
     """
     path = Path(path)
     name = str(path)
-    raw = _read_file_bytes(path)
+    raw = _uncompressed_bytes(path)  # a .csv.gz is read as well
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if not raw or raw.isspace():
@@ -584,7 +585,7 @@ def _load_idx_folder(folder: Path) -> MnistData | None:
 
 
 def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(_read_file_bytes(path)).hexdigest()
+    return hashlib.sha256(_uncompressed_bytes(path)).hexdigest()
 
 
 def _load_csv_files(train_path: Path, test_path: Path | None) -> MnistData:
@@ -632,10 +633,10 @@ def _load_path(path: Path, what: str) -> MnistData:
             )
         return data
     if path.is_file():
-        suffix = path.suffix.lower()
+        suffix = "".join(path.suffixes[-2:]).lower() if path.name.lower().endswith(".csv.gz") else path.suffix.lower()
         if suffix == ".npz":
             return _load_npz_file(path)
-        if suffix == ".csv":
+        if suffix in (".csv", ".csv.gz"):
             return _load_csv_files(path, None)
         raise DataError(f"{what}: {path} is neither a folder, an .npz nor a .csv file")
     raise DataError(f"{what}: {path}: no such file or folder")
@@ -773,6 +774,7 @@ def _fetch(url: str, label: str | None) -> bytes:
     try:
         with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
             total = int(response.headers.get("Content-Length") or 0)
+            interactive = sys.stderr.isatty()
             chunks, received, shown = [], 0, 0.0
             while True:
                 chunk = response.read(1 << 16)
@@ -780,7 +782,8 @@ def _fetch(url: str, label: str | None) -> bytes:
                     break
                 chunks.append(chunk)
                 received += len(chunk)
-                if label and time.monotonic() - shown > 0.1:
+                # Redraw at most ten times a second, and not at all into a log file.
+                if label and interactive and time.monotonic() - shown > 0.1:
                     _show_progress(label, received, total)
                     shown = time.monotonic()
             if label:
@@ -790,11 +793,13 @@ def _fetch(url: str, label: str | None) -> bytes:
             if total and received != total:
                 raise DataError(f"{url}: connection closed after {received} of {total} bytes")
             return b"".join(chunks)
+    except DataError:
+        raise
     except urllib.error.HTTPError as exc:
         raise DataError(f"{url}: HTTP {exc.code}") from None
     except urllib.error.URLError as exc:
         raise DataError(f"{url}: {_one_line(exc.reason)}") from None
-    except (OSError, ValueError) as exc:  # timeouts, resets, malformed URLs
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # timeouts, resets, bad URLs
         raise DataError(f"{url}: {_one_line(exc)}") from None
 
 

@@ -172,6 +172,15 @@ def test_read_csv_accepts_decimals_blank_lines_and_missing_final_newline(tmp_pat
     assert images[0, 0, 0] == 255 and images[1, 27, 27] == 12
 
 
+def test_read_csv_gzip_compressed(tmp_path):
+    path = tmp_path / "mnist_train.csv.gz"
+    path.write_bytes(gzip.compress(csv_text(*TRAIN, header=False).encode()))
+    np.testing.assert_array_equal(read_csv(path)[0], TRAIN[0])
+    loaded = load_mnist(path)
+    assert_fixture_data(loaded, with_test=False)
+    assert loaded.checksums["mnist_train.csv.gz"] == hashlib.sha256(csv_text(*TRAIN, header=False).encode()).hexdigest()
+
+
 def test_read_csv_fast_and_slow_paths_agree(tmp_path):
     plain = tmp_path / "plain.csv"
     plain.write_text(csv_text(*TEST, header=False))
@@ -475,6 +484,17 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep the test output clean
         pass
 
+    def do_GET(self):
+        if self.path.startswith("/cut/"):  # promises 100 kB, sends 10 bytes, hangs up
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b"\x1f\x8b" + bytes(8))
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        super().do_GET()
+
 
 @pytest.fixture
 def mirror_server(tmp_path):
@@ -561,13 +581,14 @@ def test_all_mirrors_bad_is_a_clear_error_and_leaves_no_file(isolated_env, mirro
     make_mirror(root, "wrong", corrupt="checksum")
     make_mirror(root, "broken", corrupt="gzip")
     closed_port = "http://127.0.0.1:9/"  # discard port: connection refused
-    mirrors = [f"{base}/empty/", f"{base}/wrong/", f"{base}/broken/", closed_port]
+    mirrors = [f"{base}/empty/", f"{base}/wrong/", f"{base}/broken/", f"{base}/cut/", closed_port]
     with pytest.raises(DataError) as caught:
         load_mnist(mirrors=mirrors, expected_sha256=FIXTURE_SHA256, progress=False)
     text = str(caught.value)
     assert "\n" not in text
     assert text.startswith("could not download train-images-idx3-ubyte.gz")
     assert "HTTP 404" in text and "checksum mismatch" in text and "not a valid gzip file" in text
+    assert "connection closed after 10 of 100000 bytes" in text and "127.0.0.1:9/: " in text
     assert f"in {isolated_env}" in text and "--data" in text
     assert cache_listing(isolated_env) == []  # nothing half-written, no temporary files
 
