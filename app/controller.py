@@ -90,7 +90,8 @@ class Reading:
             return "Draw a digit"
         if self.verdict == "unsure":
             return f"Not sure: {self.digit} or {self.runner_up}?"
-        return f"It's a {self.digit}"
+        article = "an" if self.digit == 8 else "a"
+        return f"It's {article} {self.digit}"
 
     @property
     def title(self) -> str:
@@ -404,7 +405,8 @@ class DigitPadController:
     def _canvas_reading(self) -> Reading:
         """The reading of the canvas's own input (cached until the raster, model or settings change)."""
         if self._canvas_cache is None:
-            result = preprocess(self.raster.pixels, self.settings, keep_stages=self.keep_stages)
+            # The raster itself (not its pixels): its running ink box spares the pipeline a full scan.
+            result = preprocess(self.raster, self.settings, keep_stages=self.keep_stages)
             stages = dict(result.stages) if self.keep_stages else {}
             image = None if result.empty or result.image is None else result.image
             self._canvas_cache = self._read_input(image, stages, "canvas")

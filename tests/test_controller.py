@@ -127,6 +127,7 @@ def test_points_outside_the_canvas_are_clamped_to_its_edge(controller):
     (uniform_except(4, 0.40, 9, 0.10), "unsure", "Not sure: 4 or 9?"),  # low top probability
     (uniform_except(4, 0.55, 9, 0.40), "unsure", "Not sure: 4 or 9?"),  # near tie
     (uniform_except(4, 0.55, 9, 0.20), "sure", "It's a 4"),
+    (uniform_except(8, 0.99), "sure", "It's an 8"),
 ])
 def test_verdict_sure_or_unsure(probabilities, verdict, message):
     controller = DigitPadController(FixedModel(probabilities), DEFAULT_SETTINGS, canvas_px=CANVAS)
@@ -142,6 +143,7 @@ def test_verdict_sure_or_unsure(probabilities, verdict, message):
 
 
 def test_judge_orders_digits():
+    assert judge(uniform_except(8, 0.9))[3] == "sure"
     digit, runner_up, confidence, verdict = judge(uniform_except(3, 0.7, 5, 0.2))
     assert (digit, runner_up, verdict) == (3, 5, "sure")
     assert confidence == pytest.approx(0.7)

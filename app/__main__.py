@@ -1,0 +1,75 @@
+"""`python -m app [--weights PATH]` and the `digit-pad` console script: start the Digit Pad window."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digit-pad",
+                                     description="Draw a digit and watch a small neural network read it live.")
+    parser.add_argument("--weights", metavar="PATH", default=None,
+                        help="weights file to load (default: the bundled weights/mlp.npz)")
+    parser.add_argument("--drawing", metavar="FILE.jsonl", default=None,
+                        help="open this drawing (the file's first) at start")
+    parser.add_argument("--state-file", metavar="PATH", default=None,
+                        help="debugging/testing: rewrite the window's state as JSON to PATH after each update")
+    parser.add_argument("--profile", metavar="PATH", default=os.environ.get("DIGITPAD_PROFILE"),
+                        help="benchmarking: record event-to-update latencies, written to PATH on quit "
+                             "(also env DIGITPAD_PROFILE)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+        print("digit-pad: no display: DISPLAY is not set (Digit Pad needs a graphical desktop session)",
+              file=sys.stderr)
+        return 2
+    try:
+        import tkinter
+    except ImportError as exc:
+        print(f"digit-pad: tkinter is not available ({exc}); install your system's python3-tk package",
+              file=sys.stderr)
+        return 2
+
+    try:
+        root = tkinter.Tk(className="Digit Pad")
+    except tkinter.TclError as exc:
+        display = os.environ.get("DISPLAY", "")
+        print(f"digit-pad: no display: cannot open {display!r} ({' '.join(str(exc).split())})", file=sys.stderr)
+        return 2
+    root.withdraw()  # stays unmapped until it is built, so a bad weights file never flashes a window
+
+    from app.controller import DigitPadController
+    from model.weights_io import BUNDLED_WEIGHTS, WeightsError
+
+    weights = Path(args.weights) if args.weights else Path(BUNDLED_WEIGHTS)
+    try:
+        controller = DigitPadController.from_weights(weights)
+    except WeightsError as exc:
+        root.destroy()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    from app.window import DEFAULT_CANVAS_PX, DigitPadWindow
+
+    controller.resize(DEFAULT_CANVAS_PX)
+    window = DigitPadWindow(root, controller, weights_path=weights,
+                            state_file=Path(args.state_file) if args.state_file else None,
+                            profile_file=Path(args.profile) if args.profile else None)
+    if args.drawing:
+        window.open_drawing_file(Path(args.drawing))
+    root.deiconify()
+    try:
+        root.mainloop()
+    except KeyboardInterrupt:
+        window.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,368 @@
+"""The real window under Xvfb, driven with xdotool as real X mouse and keyboard events.
+
+The app runs as `python -m app --state-file PATH`; it rewrites PATH as JSON (title, verdict,
+probabilities, the 28x28 input, status line, strokes, canvas position) shortly after every update,
+which is how these tests read what the window shows. Without Xvfb/xdotool the `x_display` fixture
+skips them with a reason.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import app
+from app.controller import DigitPadController
+from app.replay import replay_drawing
+from model.mlp import MLP
+from model.weights_io import BUNDLED_WEIGHTS, load_weights, save_weights
+from preprocessing.drawing import Drawing, read_drawings
+from preprocessing.pipeline import DEFAULT_SETTINGS
+
+PACKAGE_ROOT = Path(app.__file__).parent.parent
+TITLE = re.compile(r"^Digit Pad - (\d)( or (\d)\?)? \((\d+) %\)$")
+#: Pause between pointer moves: Tk merges motion events that queue up, as it does for a fast hand.
+MOVE_PAUSE_S = 0.006
+
+
+class RunningApp:
+    """A `python -m app` subprocess on the test display, and ways to poke it and read it."""
+
+    def __init__(self, display: str, weights: Path, state_file: Path, log: Path) -> None:
+        self.display, self.state_file = display, state_file
+        self.env = dict(os.environ, DISPLAY=display)
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app", "--weights", str(weights), "--state-file", str(state_file)],
+            cwd=PACKAGE_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_for(lambda s: s["ready"], "the window to come up", timeout=30)
+        found = self.xdo("search", "--sync", "--pid", str(self.process.pid), "--name", "^Digit Pad")
+        self.window = found.split()[0]
+
+    def xdo(self, *args: str) -> str:
+        result = subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise AssertionError(f"xdotool {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def state(self) -> dict | None:
+        try:
+            return json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def wait_for(self, condition, what: str, timeout: float = 15) -> dict:
+        deadline = time.monotonic() + timeout
+        state = None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the app exited with {self.process.returncode} while waiting for {what}")
+            state = self.state()
+            if state is not None:
+                try:
+                    if condition(state):
+                        return state
+                except (KeyError, TypeError, IndexError):
+                    pass
+            time.sleep(0.05)
+        brief = {k: v for k, v in (state or {}).items() if k not in ("input", "grid_levels", "drawing")}
+        raise AssertionError(f"timed out waiting for {what}; last state: {brief}")
+
+    def settle(self) -> dict:
+        """The state once updates have stopped arriving."""
+        previous = None
+        for _ in range(100):
+            time.sleep(0.1)
+            state = self.state()
+            if state is not None and previous is not None and state["updates"] == previous["updates"] \
+                    and state == previous:
+                return state
+            previous = state
+        return previous
+
+    def key(self, *keys: str) -> None:
+        self.xdo("windowfocus", "--sync", self.window)
+        self.xdo("key", "--clearmodifiers", *keys)
+
+    def drag(self, points_px, button: int = 1) -> None:
+        """Press, move through the screen points, release: one real stroke."""
+        (x, y), rest = points_px[0], points_px[1:]
+        args = ["mousemove", str(x), str(y), "mousedown", str(button)]
+        for x, y in rest:
+            args += ["sleep", str(MOVE_PAUSE_S), "mousemove", str(x), str(y)]
+        args += ["sleep", str(MOVE_PAUSE_S), "mouseup", str(button)]
+        self.xdo(*args)
+
+    def canvas_points(self, stroke, state) -> list[tuple[int, int]]:
+        canvas = state["canvas"]
+        side = canvas["size"] - 1
+        return [(canvas["x"] + int(round(x * side)), canvas["y"] + int(round(y * side))) for x, y in stroke]
+
+    def draw(self, drawing: Drawing, button: int = 1) -> dict:
+        state = self.state()
+        before = state["strokes"]
+        for stroke in drawing.strokes:
+            self.drag(self.canvas_points(stroke, state), button)
+        return self.wait_for(lambda s: s["strokes"] == before + len(drawing.strokes), "the strokes to land")
+
+    def click_cell(self, row: int, col: int, button: int = 1) -> None:
+        grid = self.state()["grid"]
+        x = grid["x"] + col * grid["cell"] + grid["cell"] // 2
+        y = grid["y"] + row * grid["cell"] + grid["cell"] // 2
+        self.xdo("mousemove", str(x), str(y), "click", str(button))
+
+    def title(self) -> str:
+        return self.xdo("getwindowname", self.window).strip()
+
+    def clear(self) -> dict:
+        self.key("Escape")
+        return self.wait_for(lambda s: s["verdict"] == "empty" and s["strokes"] == 0, "a cleared canvas")
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory) -> tuple[Path, bool]:
+    """The bundled weights when present (predictions can then be checked against labels)."""
+    if BUNDLED_WEIGHTS.is_file():
+        return BUNDLED_WEIGHTS, True
+    path = tmp_path_factory.mktemp("weights") / "random.npz"
+    save_weights(path, MLP([784, 32, 10], seed=0), {"preprocessing": DEFAULT_SETTINGS.to_dict()})
+    return path, False
+
+
+@pytest.fixture(scope="module")
+def running(x_display, weights, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("window")
+    running = RunningApp(x_display, weights[0], folder / "state.json", folder / "app.log")
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def sample(test_data_dir):
+    return read_drawings(test_data_dir / "drawings_sample.jsonl")
+
+
+@pytest.fixture(scope="module")
+def clear_drawing(sample, weights):
+    """A sample drawing that the headless controller reads confidently (and, with the bundled
+    weights, correctly): real events must then give the same answer."""
+    model, metadata = load_weights(weights[0])
+    controller = DigitPadController(model, metadata=metadata, canvas_px=480)
+    best = None
+    for drawing in sample:
+        reading = replay_drawing(controller, drawing)
+        correct = reading.digit == drawing.label or not weights[1]
+        if correct and (best is None or reading.confidence > best[1]):
+            best = (drawing, reading.confidence)
+    return best[0]
+
+
+def headless_reading(state):
+    """Replay the window's own recorded strokes through a fresh controller of the same size."""
+    model, metadata = load_weights(Path(state["weights"]))
+    controller = DigitPadController(model, metadata=metadata, canvas_px=state["canvas"]["raster_size"])
+    recorded = state["drawing"]
+    return replay_drawing(controller, Drawing(strokes=recorded["strokes"], label=None, writer=None,
+                                              widths=recorded["widths"], erase=recorded["erase"]))
+
+
+@pytest.mark.gui
+def test_starts_empty_and_says_draw_a_digit(running):
+    state = running.clear() if running.state()["strokes"] else running.state()
+    assert state["title"] == "Digit Pad" == running.title()
+    assert state["verdict"] == "empty" and state["message"] == "Draw a digit"
+    assert state["probabilities"] is None and state["input"] is None
+    assert not np.any(state["grid_levels"])
+    assert state["canvas"]["size"] >= 400
+
+
+@pytest.mark.gui
+def test_drawing_a_digit_updates_title_grid_and_bars(running, clear_drawing, weights, artifacts_dir):
+    running.clear()
+    state = running.draw(clear_drawing)
+    state = running.settle()
+    match = TITLE.match(state["title"])
+    assert match, state["title"]
+    assert running.title() == state["title"]
+    probabilities = np.array(state["probabilities"])
+    assert probabilities.shape == (10,) and probabilities.sum() == pytest.approx(1.0, abs=1e-3)
+    assert state["digit"] == int(np.argmax(probabilities)) == int(match.group(1))
+    assert int(match.group(4)) == round(state["confidence"] * 100)
+    image = np.array(state["input"])
+    assert image.shape == (28, 28) and image.max() > 0.5
+    # Every grid cell is shaded by its input value (to the nearest of 256 shades).
+    assert np.abs(np.array(state["grid_levels"]) - image * 255).max() <= 0.51
+    if weights[1]:
+        assert state["digit"] == clear_drawing.label
+
+    # The window's network input is exactly what its strokes give through the headless controller.
+    replayed = headless_reading(state)
+    np.testing.assert_allclose(image, replayed.input, atol=1e-4)
+    assert state["digit"] == replayed.digit
+
+    screenshot = artifacts_dir / "window_digit.png"
+    subprocess.run(["import", "-window", running.window, str(screenshot)], env=running.env, check=True, timeout=60)
+    from PIL import Image
+    with Image.open(screenshot) as shot:
+        assert shot.width >= 800 and shot.height >= 450
+        assert len(np.unique(np.asarray(shot.convert("L")))) > 10  # a real picture, not a blank frame
+
+
+@pytest.mark.gui
+def test_clear_undo_and_redo_with_the_keyboard(running, clear_drawing):
+    running.clear()
+    drawn = running.draw(clear_drawing)
+    drawn = running.settle()
+    strokes, title = drawn["strokes"], drawn["title"]
+
+    running.key("Escape")
+    running.wait_for(lambda s: s["verdict"] == "empty" and s["title"] == "Digit Pad", "clear")
+    assert running.title() == "Digit Pad"
+    running.key("ctrl+z")
+    state = running.wait_for(lambda s: s["strokes"] == strokes and s["verdict"] != "empty", "undo of the clear")
+    assert state["title"] == title and state["input"] == drawn["input"]
+    running.key("ctrl+y")
+    running.wait_for(lambda s: s["strokes"] == 0 and s["verdict"] == "empty", "redo of the clear")
+    running.key("ctrl+z")
+    running.wait_for(lambda s: s["strokes"] == strokes, "undo again")
+    running.key("ctrl+z")
+    running.wait_for(lambda s: s["strokes"] == strokes - 1, "undo of the last stroke")
+    running.key("ctrl+shift+z")
+    state = running.wait_for(lambda s: s["strokes"] == strokes, "redo with Ctrl+Shift+Z")
+    assert state["input"] == drawn["input"]
+    running.key("Delete")
+    running.wait_for(lambda s: s["verdict"] == "empty", "clear with Delete")
+
+
+@pytest.mark.gui
+def test_right_drag_and_the_eraser_tool_erase(running):
+    running.clear()
+    bar = Drawing(strokes=[[(0.2 + 0.05 * i, 0.5) for i in range(13)]], label=None, writer=None)
+    running.draw(bar)
+    inked = running.settle()
+    across = Drawing(strokes=[[(0.5, 0.3 + 0.05 * i) for i in range(9)]], label=None, writer=None)
+    running.draw(across, button=3)
+    erased = running.settle()
+    assert erased["drawing"]["erase"] == [False, True]
+    assert 0 < erased["raster_ink"] < inked["raster_ink"]
+
+    running.key("e")
+    running.wait_for(lambda s: s["eraser"], "the eraser tool")
+    running.draw(bar)
+    state = running.settle()
+    assert state["drawing"]["erase"] == [False, True, True]
+    assert state["verdict"] == "empty" and state["raster_ink"] < 0.05 * inked["raster_ink"]
+    running.key("e")
+    running.wait_for(lambda s: not s["eraser"], "the pen again")
+
+
+@pytest.mark.gui
+def test_grid_cells_can_be_painted_and_erased_and_the_canvas_takes_over_again(running):
+    running.clear()
+    for row in range(5, 23):
+        running.click_cell(row, 14)
+    state = running.wait_for(lambda s: s["source"] == "grid" and s["input"] and s["input"][22][14] == 1.0,
+                             "painted cells")
+    assert [state["input"][row][14] for row in range(5, 23)] == [1.0] * 18
+    assert state["verdict"] in ("sure", "unsure") and TITLE.match(state["title"])
+    assert "row 22, column 14: value 1.00" in state["hover"]
+
+    running.click_cell(22, 14, button=3)
+    state = running.wait_for(lambda s: s["input"][22][14] == 0.0, "an erased cell")
+    assert state["source"] == "grid"
+
+    running.draw(Drawing(strokes=[[(0.3, 0.3), (0.6, 0.6)]], label=None, writer=None))
+    state = running.wait_for(lambda s: s["source"] == "canvas", "the canvas's own input")
+    np.testing.assert_allclose(np.array(state["input"]), headless_reading(state).input, atol=1e-4)
+
+
+@pytest.mark.gui
+def test_brush_keys_and_stage_view(running):
+    start = running.state()["brush_fraction"]
+    running.key("bracketright")
+    running.wait_for(lambda s: s["brush_fraction"] > start, "a thicker brush")
+    running.key("bracketleft")
+    running.wait_for(lambda s: s["brush_fraction"] == pytest.approx(start), "the brush back")
+    running.key("F2")
+    running.wait_for(lambda s: s["stages_visible"], "the stage view")
+    running.key("F2")
+    running.wait_for(lambda s: not s["stages_visible"], "the stage view hidden")
+
+
+@pytest.mark.gui
+def test_help_window_lists_shortcuts(running):
+    running.key("F1")
+    running.wait_for(lambda s: s["help_open"], "the help window")
+    found = running.xdo("search", "--sync", "--name", "keyboard shortcuts").split()
+    assert found
+    running.xdo("windowfocus", "--sync", found[0])
+    running.xdo("key", "Escape")
+    running.wait_for(lambda s: not s["help_open"], "the help window to close")
+
+
+@pytest.mark.gui
+def test_loading_a_bad_weights_file_shows_a_message_and_keeps_the_model(running, clear_drawing, tmp_path):
+    running.clear()
+    running.draw(clear_drawing)
+    before = running.settle()
+    bad = tmp_path / "broken-weights.npz"
+    bad.write_bytes(b"this is not a weights file")
+
+    running.key("ctrl+l")
+    dialog = running.xdo("search", "--sync", "--name", "^Load weights").split()[0]
+    running.xdo("windowfocus", "--sync", dialog)
+    running.xdo("type", "--delay", "2", str(bad))
+    running.xdo("key", "Return")
+    state = running.wait_for(lambda s: s["status_error"], "the error message")
+    assert "broken-weights.npz" in state["status"] and "keeping the current model" in state["status"]
+    assert "\n" not in state["status"]
+    assert state["weights"] == before["weights"]
+    assert state["title"] == before["title"] and state["probabilities"] == before["probabilities"]
+
+    running.key("Escape")  # the kept model still reads new drawings
+    running.wait_for(lambda s: s["verdict"] == "empty", "clear")
+    running.draw(clear_drawing)
+    state = running.settle()
+    assert state["digit"] == before["digit"]
+
+
+def _run_app(*args, env):
+    return subprocess.run([sys.executable, "-m", "app", *args], cwd=PACKAGE_ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 display handling is Linux-specific")
+def test_without_a_display_the_app_says_so_in_one_line():
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    result = _run_app(env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("digit-pad: no display") and len(result.stderr.strip().splitlines()) == 1
+    result = _run_app(env=dict(env, DISPLAY=":987"))  # no X server there
+    assert result.returncode == 2
+    assert result.stderr.startswith("digit-pad: no display") and "Traceback" not in result.stderr
+
+
+@pytest.mark.gui
+def test_a_bad_weights_option_is_a_one_line_error(x_display, tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"nope")
+    result = _run_app("--weights", str(bad), env=dict(os.environ, DISPLAY=x_display))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "bad.npz" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
