@@ -180,13 +180,17 @@ def _window(start: int, length: int, factor: int, limit: int) -> tuple[int, int,
 
 
 def _area_downsample(window: np.ndarray, factor: int, pad_rows: int, pad_cols: int) -> np.ndarray:
+    """Mean over factor x factor blocks; window (h, w) with h + pad_rows, w + pad_cols multiples of factor."""
     if pad_rows or pad_cols:
         window = np.pad(window, ((0, pad_rows), (0, pad_cols)))
     if factor == 1:
         return np.array(window, dtype=np.float32)
-    # PIL's reduce is a C box filter, several times faster than a NumPy reshape-mean.
-    image = Image.fromarray(np.ascontiguousarray(window, dtype=np.float32))
-    return np.array(image.reduce(factor), dtype=np.float32)
+    h, w = window.shape
+    # Splitting the row axis keeps the view's strides, so no copy of the (possibly large) window.
+    rows = np.add.reduce(window.reshape(h // factor, factor, w), axis=1)
+    blocks = np.add.reduce(rows.reshape(h // factor, w // factor, factor), axis=2)
+    blocks *= np.float32(1.0 / (factor * factor))
+    return blocks
 
 
 def _centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -269,13 +273,15 @@ def preprocess(raster, settings: PipelineSettings = DEFAULT_SETTINGS, keep_stage
     target = (settings.com_target[0] + 0.5, settings.com_target[1] + 0.5)
     field_px = settings.field
     scale = settings.box / max(box_h, box_w)  # output pixels per small pixel
-    # Shrink just enough that the ink box stays inside the field with its centre of mass on target.
+    # Shrink just enough that the ink box, and most of the blur's halo (2 sigma), stays inside the
+    # field with its centre of mass on target.
+    margin = min(2.0 * settings.blur_sigma, 0.5 * (field_px - settings.box))
     for c, t, lo, extent in ((centre[0], target[0], box_top, box_h), (centre[1], target[1], box_left, box_w)):
         before, after = c - lo, lo + extent - c
         if before > 1e-9:
-            scale = min(scale, t / before)
+            scale = min(scale, max(t - margin, 1.0) / before)
         if after > 1e-9:
-            scale = min(scale, (field_px - t) / after)
+            scale = min(scale, max(field_px - t - margin, 1.0) / after)
     step = 1.0 / scale
     sigma = settings.blur_sigma * step  # blur in small pixels
     start = [centre[0] - target[0] * step, centre[1] - target[1] * step]
