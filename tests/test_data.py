@@ -602,6 +602,20 @@ def test_download_mnist_writes_into_a_given_folder(tmp_path, mirror_server, monk
     assert_fixture_data(load_mnist(target))
 
 
+def test_failed_cache_write_leaves_nothing_behind(tmp_path, mirror_server, monkeypatch):
+    root, base = mirror_server
+    make_mirror(root, "good")
+
+    def disk_full(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(data_module.os, "replace", disk_full)
+    cache = tmp_path / "cache"
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte\.gz: cannot write \(No space left on device\)"):
+        download_mnist(cache, mirrors=[base + "/good/"], expected_sha256=FIXTURE_SHA256, progress=False)
+    assert cache_listing(cache) == []
+
+
 # ----------------------------------------------------------------- the real MNIST and samples
 
 
@@ -652,3 +666,4 @@ def test_command_line_reports_source_and_checksums(tmp_path, capsys):
     assert data_module.main(["--data", str(tmp_path / "absent")]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith("error: --data: ") and captured.err.count("\n") == 1
+
