@@ -666,4 +666,3 @@ def test_command_line_reports_source_and_checksums(tmp_path, capsys):
     assert data_module.main(["--data", str(tmp_path / "absent")]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith("error: --data: ") and captured.err.count("\n") == 1
-
