@@ -1,0 +1,107 @@
+"""Robustness to how people draw: replay accuracy small vs large, thinnest vs thickest brush.
+
+    python benchmarks/robustness.py [--weights PATH ...] [--drawings FILE.jsonl] [--limit N] [--json]
+
+Every drawing is re-placed on the canvas (centred) at 35 % and at 85 % of the canvas height with
+the app's default brush, and at 60 % height with the thinnest and with the thickest brush the app
+offers (app.controller.MIN_BRUSH_FRACTION / MAX_BRUSH_FRACTION), then replayed through the app's
+controller (app.replay.evaluate). The spreads (large - small, thick - thin) are printed in
+percentage points.
+
+Honest by construction: a weights file is only scored on writers it never trained on, read from its
+metadata (writers excluded with --exclude-writers, or every writer when the drawing file was not in
+its training data). The bundled weights train on every pen-digit writer, so pass the fold weights
+kept by `benchmarks/writer_cv.py --keep DIR` (several --weights are pooled: each scores its own
+held-out writers).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+DEFAULT_DRAWINGS = REPO_ROOT.parent / "shared" / "data" / "strokes" / "pendigits-dev.jsonl"
+SMALL, LARGE, MIDDLE = 0.35, 0.85, 0.60
+
+
+def conditions():
+    from app.controller import MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION
+    from preprocessing.raster import DEFAULT_BRUSH_FRACTION
+
+    return {
+        "small": (SMALL, DEFAULT_BRUSH_FRACTION),
+        "large": (LARGE, DEFAULT_BRUSH_FRACTION),
+        "thin": (MIDDLE, MIN_BRUSH_FRACTION),
+        "thick": (MIDDLE, MAX_BRUSH_FRACTION),
+        "default": (MIDDLE, DEFAULT_BRUSH_FRACTION),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Replay accuracy for small/large digits and thin/thick "
+                                                 "brushes, on writers the weights never saw.")
+    parser.add_argument("--weights", type=Path, nargs="+", help="weights file(s) (default: the bundled one)")
+    parser.add_argument("--drawings", type=Path, default=DEFAULT_DRAWINGS)
+    parser.add_argument("--limit", type=int, help="score at most N drawings per weights file")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    from app.controller import DigitPadController
+    from app.replay import evaluate
+    from benchmarks.writer_cv import held_out_writers
+    from model.weights_io import BUNDLED_WEIGHTS, WeightsError
+    from preprocessing.drawing import DrawingFormatError, read_drawings
+    from preprocessing.drawn_samples import place
+
+    try:
+        drawings = read_drawings(args.drawings)
+        controllers = [(w, DigitPadController.from_weights(w)) for w in (args.weights or [BUNDLED_WEIGHTS])]
+    except (DrawingFormatError, WeightsError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    cases = conditions()
+    totals = {name: [0, 0] for name in cases}
+    scored = []
+    for path, controller in controllers:
+        unseen = held_out_writers(controller.metadata, args.drawings)
+        mine = [d for d in drawings if unseen is None or d.writer in unseen]
+        if args.limit:
+            mine = mine[:args.limit]
+        if not mine:
+            print(f"error: {path} trained on every writer of {args.drawings}; nothing can be scored "
+                  "honestly (use fold weights from benchmarks/writer_cv.py --keep DIR)", file=sys.stderr)
+            return 2
+        scored.append({"weights": str(path), "drawings": len(mine),
+                       "writers": sorted({d.writer for d in mine if d.writer})})
+        for name, (height, brush) in cases.items():
+            placed = [place(d, height, (0.5, 0.5)) for d in mine]
+            summary = evaluate(controller, placed, brush_fraction=brush)
+            correct = round(summary["accuracy"] * summary["n"])
+            totals[name][0] += correct
+            totals[name][1] += summary["n"]
+    accuracy = {name: c / n for name, (c, n) in totals.items()}
+    result = {
+        "drawings": str(args.drawings), "n": totals["default"][1], "scored": scored,
+        "conditions": {name: {"height": h, "brush": b} for name, (h, b) in cases.items()},
+        "accuracy": accuracy,
+        "size_spread_pp": (accuracy["large"] - accuracy["small"]) * 100,
+        "brush_spread_pp": (accuracy["thick"] - accuracy["thin"]) * 100,
+    }
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['n']} drawings by writers the weights never saw ({len(scored)} weights file(s))")
+        for name, (height, brush) in cases.items():
+            print(f"  {name:<8} height {height:.0%} brush {brush:.3f}: {accuracy[name] * 100:.2f} %")
+        print(f"size spread (large - small): {result['size_spread_pp']:+.2f} pp")
+        print(f"brush spread (thick - thin): {result['brush_spread_pp']:+.2f} pp")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
