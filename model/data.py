@@ -207,9 +207,6 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 _LABEL_HEADER_NAMES = {"label", "labels", "class", "digit", "target", "y"}
 _COMMA, _NEWLINE, _CR = 44, 10, 13
-_FAST_CSV_BYTES = np.zeros(256, dtype=bool)
-_FAST_CSV_BYTES[[_COMMA, _NEWLINE]] = True
-_FAST_CSV_BYTES[ord("0"):ord("9") + 1] = True
 
 
 def _is_number(cell: str) -> bool:
@@ -327,9 +324,7 @@ def _parse_csv_fast(body: bytes, columns: int, name: str, first_line_number: int
     values, line_numbers = [], []
     start, line_number = 0, first_line_number
     while start < buf.size:
-        stop = min(start + _CSV_CHUNK_BYTES, buf.size)
-        if stop < buf.size:  # extend to the end of the line
-            stop += int(np.argmax(buf[stop - 1:] == _NEWLINE))
+        stop = _end_of_line(buf, min(start + _CSV_CHUNK_BYTES, buf.size) - 1)
         parsed = _parse_csv_chunk(buf[start:stop], columns, name, line_number)
         if parsed is None:
             return None, None
@@ -340,14 +335,29 @@ def _parse_csv_fast(body: bytes, columns: int, name: str, first_line_number: int
     return np.concatenate(values), np.concatenate(line_numbers)
 
 
+def _end_of_line(buf: np.ndarray, position: int) -> int:
+    """Index just after the first newline at or after `position` (buf ends with a newline)."""
+    window = 1 << 14
+    while True:
+        found = np.flatnonzero(buf[position:position + window] == _NEWLINE)
+        if found.size:
+            return position + int(found[0]) + 1
+        position += window
+        window *= 4
+
+
 def _parse_csv_chunk(buf: np.ndarray, columns: int, name: str, first_line_number: int
                      ) -> tuple[np.ndarray, np.ndarray, int] | None:
     """Parse whole lines (buf ends with a newline): (values (rows, columns), line numbers, lines)."""
-    if not _FAST_CSV_BYTES[buf].all():
+    if (buf > 57).any():  # letters and punctuation above the digits in ASCII
         return None
-    # Every cell ends in a separator (comma or newline), both below the digits in ASCII.
+    # Every cell ends in a separator: a comma or newline, both below the digits in ASCII.
     separators = np.flatnonzero(buf < 48)
-    line_ends = np.flatnonzero(buf[separators] == _NEWLINE)  # indices into `separators`
+    kinds = buf[separators]
+    is_line_end = kinds == _NEWLINE
+    if not (is_line_end | (kinds == _COMMA)).all():  # spaces, signs, decimal points
+        return None
+    line_ends = np.flatnonzero(is_line_end)  # indices into `separators`
     cells_per_line = _gaps(line_ends) + 1
     lengths = _gaps(separators)  # digits in the cell ending at each separator
     blank = (cells_per_line == 1) & (lengths[line_ends] == 0)
@@ -368,9 +378,8 @@ def _parse_csv_chunk(buf: np.ndarray, columns: int, name: str, first_line_number
         raise DataError(f"{name} line {line_numbers[row]}, column {col + 1}: empty cell")
     values = buf[separators - 1].astype(np.int32) - 48
     for place, scale in ((2, 10), (3, 100)):  # cells of 0-255 have at most three digits
-        wider = np.flatnonzero(lengths >= place)
-        if wider.size:
-            values[wider] += scale * (buf[separators[wider] - place].astype(np.int32) - 48)
+        digit = buf[np.maximum(separators - place, 0)].astype(np.int32) - 48
+        values += np.where(lengths >= place, digit * scale, 0)
     for index in np.flatnonzero(lengths > 3):  # rare: leading zeros or out-of-range values
         digits = buf[separators[index] - lengths[index]:separators[index]].tobytes()
         values[index] = min(int(digits), np.iinfo(np.int32).max)
