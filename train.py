@@ -31,7 +31,7 @@ DEFAULT_OUT = REPO_ROOT / "weights" / "mlp.npz"
 
 #: Built-in defaults, used where there is no bundled weights file to take the settings from.
 BUILTIN_SETTINGS: dict[str, Any] = {
-    "hidden": [800, 800],
+    "hidden": [768, 768],
     "optimizer": "sgd",
     "lr": 0.1,
     "momentum": 0.9,
@@ -40,7 +40,7 @@ BUILTIN_SETTINGS: dict[str, Any] = {
     "warmup_epochs": 1.0,
     "step_epochs": 10,
     "batch_size": 128,
-    "epochs": 30,
+    "epochs": 24,
     "weight_decay": 5e-4,
     "dropout": 0.0,
     "batch_norm": True,
@@ -48,7 +48,8 @@ BUILTIN_SETTINGS: dict[str, Any] = {
     "val_split": 0.05,
     "patience": 0,
     "limit": None,
-    "drawings": [],
+    # The workplace's pen digits (relative to the repository); skipped with a note where absent.
+    "drawings": ["../shared/data/strokes/pendigits-dev.jsonl"],
     "drawing_variants": 2,
     "exclude_writers": [],
     "augment": {

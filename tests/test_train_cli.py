@@ -134,3 +134,19 @@ class _no_raise:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_ctrl_c_keeps_the_best_weights_so_far(tmp_path, sample, monkeypatch, capsys):
+    def interrupt_in_epoch_two(self, epoch, batch, n_batches, loss):
+        if epoch == 2 and batch == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(train.Progress, "on_batch", interrupt_in_epoch_two)
+    out = tmp_path / "i.npz"
+    code = train.main(["--data", str(sample), "--limit", "600", "--epochs", "5", "--hidden", "16",
+                       "--no-drawings", "--out", str(out)])
+    assert code == 130
+    _, meta = load_weights(out)
+    assert meta["results"]["interrupted"] is True and meta["results"]["best_epoch"] == 1
+    assert "interrupted" in capsys.readouterr().out
+    assert [p.name for p in tmp_path.iterdir()] == ["i.npz"]  # no temporary file left behind
