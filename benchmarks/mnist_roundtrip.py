@@ -5,7 +5,7 @@ MNIST test digits are upscaled to canvas size (bilinear by default), run back th
 with the same model on the raw test set. Target: the pipeline loses at most 0.5 percentage points.
 
     python benchmarks/mnist_roundtrip.py [--weights PATH] [--canvas 560] [--limit N]
-        [--resample bilinear|bicubic] [--json]
+        [--resample bilinear|bicubic] [--settings-from weights|default] [--blur-sigma S] [--json]
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ def main(argv=None) -> int:
     parser.add_argument("--resample", choices=sorted(RESAMPLERS), default="bilinear")
     parser.add_argument("--settings-from", choices=("weights", "default"), default="weights",
                         help="pipeline settings: those stored in the weights (as the app does) or the defaults")
+    parser.add_argument("--blur-sigma", type=float, default=None, help="override the settings' blur sigma")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     try:
@@ -61,6 +63,12 @@ def main(argv=None) -> int:
             settings = PipelineSettings.from_dict(stored)
         except ValueError as exc:
             print(f"error: {args.weights}: bad preprocessing settings: {exc}", file=sys.stderr)
+            return 2
+    if args.blur_sigma is not None:
+        try:
+            settings = replace(settings, blur_sigma=args.blur_sigma)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return 2
     images, labels = data.test_images, data.test_labels
     if args.limit is not None:

@@ -111,7 +111,32 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_PLAIN_NUMBERS = (int, float)
+
+
 def _parse_strokes(strokes: object) -> list[list[Point]]:
+    """Strokes as lists of (x, y) float tuples; ValueError naming the first bad stroke or point."""
+    # Fast path for the common, valid case; anything unusual is diagnosed by the careful version.
+    try:
+        parsed = []
+        for stroke in strokes:
+            points = []
+            for x, y in stroke:
+                if type(x) not in _PLAIN_NUMBERS or type(y) not in _PLAIN_NUMBERS \
+                        or not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                    raise ValueError
+                points.append((float(x), float(y)))
+            if type(stroke) not in (list, tuple):
+                raise ValueError
+            parsed.append(points)
+        if type(strokes) not in (list, tuple):
+            raise ValueError
+        return parsed
+    except (TypeError, ValueError):
+        return _parse_strokes_carefully(strokes)
+
+
+def _parse_strokes_carefully(strokes: object) -> list[list[Point]]:
     if not isinstance(strokes, (list, tuple)):
         raise ValueError(f"'strokes' must be a list of strokes, got {_json_type(strokes)}")
     parsed: list[list[Point]] = []

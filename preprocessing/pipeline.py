@@ -350,6 +350,10 @@ def raster_from_image(source, *, name: str | None = None) -> np.ndarray:
             raise ImageError(f"{label}: image is too large") from None
         except Exception as exc:  # noqa: BLE001 - truncated/corrupt files raise OSError, SyntaxError, ...
             raise ImageError(f"{label}: corrupt or unreadable image ({_short(exc)})") from None
+    try:
+        image = ImageOps.exif_transpose(image) or image  # photos: the orientation the camera meant
+    except Exception:  # noqa: BLE001 - a broken EXIF block should not stop the import
+        pass
     if image.width < 1 or image.height < 1:
         raise ImageError(f"{label}: image has no pixels")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from preprocessing.drawing import Drawing, DrawingFormatError, read_drawings, write_drawings
 
@@ -122,3 +123,22 @@ def test_written_file_is_plain_json_lines(tmp_path):
     write_drawings(path, [Drawing(strokes=[[(0.25, 0.75)]], label=4, writer="me")])
     record = json.loads(path.read_text().splitlines()[0])
     assert record == {"label": 4, "writer": "me", "strokes": [[[0.25, 0.75]]]}
+
+
+coordinate = st.floats(0.0, 1.0, allow_nan=False)
+drawing_strategy = st.integers(0, 4).flatmap(lambda n: st.builds(
+    Drawing,
+    strokes=st.lists(st.lists(st.tuples(coordinate, coordinate), max_size=5), min_size=n, max_size=n),
+    label=st.one_of(st.none(), st.integers(0, 9)),
+    writer=st.one_of(st.none(), st.text(max_size=10)),
+    widths=st.one_of(st.none(), st.lists(st.one_of(st.none(), st.floats(0.001, 1.0)), min_size=n, max_size=n)),
+    erase=st.one_of(st.none(), st.lists(st.booleans(), min_size=n, max_size=n)),
+))
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drawings=st.lists(drawing_strategy, max_size=4))
+def test_any_valid_drawing_survives_a_round_trip(tmp_path, drawings):
+    path = tmp_path / "round.jsonl"
+    write_drawings(path, drawings)
+    assert read_drawings(path) == drawings
