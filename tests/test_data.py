@@ -10,6 +10,7 @@ import functools
 import gzip
 import hashlib
 import http.server
+import importlib.util
 import threading
 from pathlib import Path
 
@@ -627,14 +628,21 @@ def test_workplace_mnist_is_the_official_set(mnist_dir):
     assert loaded.checksums == MNIST_SHA256 and loaded.is_official
 
 
+def load_script(path: Path):
+    """Import a script by path (benchmarks/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_committed_samples_match_mnist(mnist_dir, test_data_dir):
     loaded = load_mnist(mnist_dir, download=False)
     test_x, test_y = read_npz(test_data_dir / "mnist_test_sample.npz")
     np.testing.assert_array_equal(test_x, loaded.test_images[:2000])
     np.testing.assert_array_equal(test_y, loaded.test_labels[:2000])
 
-    import benchmarks.make_test_samples as maker  # the recipe in the samples' README
-
+    maker = load_script(test_data_dir.parent.parent / "benchmarks" / "make_test_samples.py")
     chosen = maker.balanced_indices(loaded.train_labels, maker.TRAIN_PER_CLASS, maker.SEED)
     train_x, train_y = read_npz(test_data_dir / "mnist_train_sample.npz")
     np.testing.assert_array_equal(train_x, loaded.train_images[chosen])
