@@ -606,7 +606,12 @@ def _load_csv_files(train_path: Path, test_path: Path | None) -> MnistData:
         if test_labels is not None:  # Kaggle's test.csv is unlabelled: useless for evaluation
             test = (test_images, test_labels)
             checksums[test_path.name] = _file_sha256(test_path)
-    source = f"{train_path} (CSV)" if test[0] is None else f"{train_path}, {test_path} (CSV)"
+    if test[0] is not None:
+        source = f"{train_path}, {test_path} (CSV)"
+    elif test_path is not None:
+        source = f"{train_path} (CSV; {test_path.name} has no labels, so no test split)"
+    else:
+        source = f"{train_path} (CSV)"
     return MnistData(*train, *test, source=source, checksums=checksums)
 
 

@@ -380,6 +380,7 @@ def test_load_csv_folders_and_files(tmp_path):
     (kaggle / "test.csv").write_text(csv_text(TEST[0], None, header=True))
     loaded = load_mnist(kaggle)
     assert_fixture_data(loaded, with_test=False)  # Kaggle's test.csv has no labels to test with
+    assert "test.csv has no labels" in loaded.source
     assert loaded.checksums == {"train.csv": hashlib.sha256((kaggle / "train.csv").read_bytes()).hexdigest()}
 
     assert_fixture_data(load_mnist(kaggle / "train.csv"), with_test=False)
