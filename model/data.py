@@ -766,6 +766,8 @@ def download_mnist(cache: str | os.PathLike | None = None, *, mirrors: list[str]
                     raise DataError(f"{url}: checksum mismatch")
             except DataError as exc:
                 failures.append(f"{mirror}: {_short_reason(str(exc))}")
+                if progress:
+                    sys.stderr.write(f"  {file_name} from {failures[-1]}\n")
                 continue
             try:
                 _write_atomically(cache / file_name, payload)
@@ -822,11 +824,15 @@ def _show_progress(label: str, received: int, total: int) -> None:
     if total:
         done = min(received / total, 1.0)
         bar = "#" * int(done * width) + "." * (width - int(done * width))
-        text = f"\r  {label} [{bar}] {done:4.0%} {received / 1e6:.1f}/{total / 1e6:.1f} MB"
+        text = f"\r  {label} [{bar}] {done:4.0%} {_size(received)} of {_size(total)}"
     else:
-        text = f"\r  {label} {received / 1e6:.1f} MB"
+        text = f"\r  {label} {_size(received)}"
     sys.stderr.write(text)
     sys.stderr.flush()
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} kB"
 
 
 def _write_atomically(path: Path, payload: bytes) -> None:

@@ -542,7 +542,8 @@ def test_download_skips_a_404_mirror_verifies_and_caches(isolated_env, mirror_se
     assert "downloaded" in loaded.source and str(isolated_env) in loaded.source
     assert cache_listing(isolated_env) == sorted(f"{n}.gz" for n in IDX_FILES.values())
     progress = capsys.readouterr().err
-    assert "train-images-idx3-ubyte.gz [" in progress and "100%" in progress
+    assert "train-images-idx3-ubyte.gz [" in progress and "100%" in progress and " kB" in progress
+    assert f"train-images-idx3-ubyte.gz from {base}/empty/: HTTP 404" in progress
 
     # The second load reads the cache, even with the mirrors gone.
     monkeypatch.setenv("DIGITPAD_MNIST_MIRRORS", f"{base}/gone/")
