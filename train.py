@@ -369,44 +369,66 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _drawn_cache_dir() -> Path | None:
+    if os.environ.get("DIGITPAD_NO_DRAWN_CACHE"):
+        return None
+    from model.data import mnist_cache_dir
+
+    return mnist_cache_dir().parent / "drawn"
+
+
 def load_drawn(settings: dict[str, Any], explicit: bool, log) -> tuple[Any, list[dict]]:
-    """Read and render the drawing files -> (DrawnSamples or None, [{path, sha256, drawings}]).
+    """Read and render the drawing files -> ((DrawnSamples, seconds) or None, [{path, sha256, drawings}]).
 
     A drawing file named on the command line must exist (DrawingFormatError/OSError otherwise); one
     only recorded in the bundled settings is skipped with a note when it is absent on this machine.
+    Whole files are rendered (and cached in the user cache, keyed by content and render settings;
+    DIGITPAD_NO_DRAWN_CACHE=1 turns that off), then excluded writers are dropped, so every writer
+    cross-validation fold reuses one rendering.
     """
     from preprocessing.drawing import read_drawings
-    from preprocessing.drawn_samples import exclude_writers, render_samples
+    from preprocessing.drawn_samples import render_file_cached, render_samples, select
 
     try:
         from app.controller import MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION
         brush_range = (MIN_BRUSH_FRACTION, MAX_BRUSH_FRACTION)
     except ImportError:
         from preprocessing.drawn_samples import DEFAULT_BRUSH_RANGE as brush_range
-    drawings, records = [], []
+    parts, records = [], []
+    start = time.perf_counter()
+    cached_files = 0
+    excluded = set(settings["exclude_writers"])
     for text in settings["drawings"]:
         path = _resolve_recorded_path(text)
         if not path.is_file() and not explicit:
             log(f"note: drawing file {text} (from the recorded settings) is absent here; training without it")
             continue
-        these = read_drawings(path)
-        records.append({"path": text, "sha256": _sha256_file(path), "drawings": len(these)})
-        drawings.extend(these)
-    if not drawings:
+        drawings = read_drawings(path)
+        digest = _sha256_file(path)
+        records.append({"path": text, "sha256": digest, "drawings": len(drawings)})
+        if settings["limit"] is not None:
+            # a quick run: the first N drawings of writers not excluded, rendered afresh
+            drawings = [d for d in drawings if d.writer not in excluded][:settings["limit"]]
+            samples = render_samples(drawings, settings["drawing_variants"], seed=settings["seed"],
+                                     brush_range=brush_range)
+        else:
+            samples, cached = render_file_cached(drawings, digest, _drawn_cache_dir(),
+                                                 settings["drawing_variants"], settings["seed"],
+                                                 brush_range=brush_range)
+            cached_files += cached
+        if excluded:
+            keep = ~np.isin(samples.writers, sorted(excluded))
+            log(f"{text}: left out {int((~keep).sum())} images of {len(excluded)} excluded writers")
+            samples = select(samples, keep)
+        parts.append(samples)
+    if not parts or sum(len(p) for p in parts) == 0:
         return None, records
-    before = len(drawings)
-    drawings = exclude_writers(drawings, settings["exclude_writers"])
-    if settings["exclude_writers"]:
-        log(f"excluded {before - len(drawings)} drawings by {len(settings['exclude_writers'])} writers")
-    if settings["limit"] is not None:
-        drawings = drawings[:settings["limit"]]
-    start = time.perf_counter()
-    samples = render_samples(drawings, settings["drawing_variants"], seed=settings["seed"],
-                             brush_range=brush_range)
+    images = np.concatenate([p.images for p in parts])
+    labels = np.concatenate([p.labels for p in parts])
     seconds = time.perf_counter() - start
-    log(f"rendered {len(samples)} drawn-digit images from {len(drawings)} drawings in {seconds:.1f} s "
-        f"({len(samples) / max(seconds, 1e-9):.0f} a second)")
-    return (samples, seconds), records
+    how = f" ({cached_files} file(s) from the cache)" if cached_files else ""
+    log(f"drawn digits: {len(labels)} images in {seconds:.1f} s{how}")
+    return (images, labels, seconds), records
 
 
 def _save_curves(history: list[dict], out: Path, log) -> str | None:
@@ -470,10 +492,10 @@ def run_training(args: argparse.Namespace, settings: dict[str, Any], argv: list[
     render_seconds = 0.0
     n_drawn = 0
     if drawn is not None:
-        samples, render_seconds = drawn
-        n_drawn = len(samples)
-        X = np.concatenate([X, samples.images.reshape(n_drawn, 784)])
-        y = np.concatenate([y, samples.labels])
+        drawn_images, drawn_labels, render_seconds = drawn
+        n_drawn = len(drawn_labels)
+        X = np.concatenate([X, drawn_images.reshape(n_drawn, 784)])
+        y = np.concatenate([y, drawn_labels])
 
     model = build_model(config)
     augmenter = Augmenter(augment_settings, pool_seed=config.seed) if not augment_settings.is_identity else None

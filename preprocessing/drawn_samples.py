@@ -163,6 +163,69 @@ def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0
         height=np.concatenate(heights))
 
 
+#: Bump when rendering changes in a way the cache key does not capture.
+_CACHE_VERSION = 1
+
+
+def cache_key(file_sha256: str, variants: int, seed: int, height_range, brush_range, canvas_px: int,
+              settings: PipelineSettings) -> str:
+    """A name for the rendered samples of one drawing file under one set of render settings."""
+    import hashlib
+
+    text = json.dumps([_CACHE_VERSION, file_sha256, variants, seed, list(height_range), list(brush_range),
+                       canvas_px, settings.to_dict()], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def render_file_cached(drawings: Sequence[Drawing], file_sha256: str, cache_dir, variants: int = 2,
+                       seed: int = 0, *, height_range=DEFAULT_HEIGHT_RANGE, brush_range=DEFAULT_BRUSH_RANGE,
+                       canvas_px: int = DEFAULT_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
+                       workers: int | None = None) -> tuple[DrawnSamples, bool]:
+    """render_samples for a whole drawing file, kept in `cache_dir` (None = no cache) under a key
+    of the file's SHA-256 and every render setting -> (samples, came_from_cache).
+
+    Rendering is deterministic, so a cached result equals a fresh one; an unreadable cache entry
+    is ignored and rewritten. Writes are atomic."""
+    from pathlib import Path
+
+    path = None
+    if cache_dir is not None:
+        key = cache_key(file_sha256, variants, seed, height_range, brush_range, canvas_px, settings)
+        path = Path(cache_dir) / f"drawn-{key}.npz"
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as archive:
+                    return DrawnSamples(**{name: archive[name] for name in
+                                           ("images", "labels", "writers", "brush", "height")}), True
+            except Exception:
+                pass  # damaged cache entry: render again
+    samples = render_samples(drawings, variants, seed, height_range=height_range, brush_range=brush_range,
+                             canvas_px=canvas_px, settings=settings, workers=workers)
+    if path is not None:
+        import tempfile
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    np.savez(f, images=samples.images, labels=samples.labels, writers=samples.writers,
+                             brush=samples.brush, height=samples.height)
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except OSError:
+            pass  # a cache is an optimisation: never fail training over it
+    return samples, False
+
+
+def select(samples: DrawnSamples, keep: np.ndarray) -> DrawnSamples:
+    """The samples where the boolean mask `keep` (n,) is True."""
+    return DrawnSamples(samples.images[keep], samples.labels[keep], samples.writers[keep],
+                        samples.brush[keep], samples.height[keep])
+
+
 def exclude_writers(drawings: Sequence[Drawing], writers) -> list[Drawing]:
     """The drawings whose writer is not in `writers`."""
     excluded = set(writers)

@@ -97,3 +97,18 @@ def test_pen_digits_render_like_mnist_inputs(test_data_dir):
     com_row = (samples.images * rows).sum(axis=(1, 2)) / mass
     com_col = (samples.images * cols).sum(axis=(1, 2)) / mass
     assert np.all(np.abs(com_row - 14) < 1.0) and np.all(np.abs(com_col - 14) < 1.0)
+
+
+def test_cached_rendering_equals_fresh_rendering(tmp_path):
+    from preprocessing.drawn_samples import render_file_cached, select
+
+    drawings = [_seven("a"), _one("b"), _seven("c")]
+    fresh, cached = render_file_cached(drawings, "f" * 64, tmp_path, 2, 0, workers=1)
+    again, cached_again = render_file_cached(drawings, "f" * 64, tmp_path, 2, 0, workers=1)
+    assert (cached, cached_again) == (False, True)
+    np.testing.assert_array_equal(fresh.images, again.images)
+    assert again.writers.tolist() == fresh.writers.tolist()
+    other, cached_other = render_file_cached(drawings, "f" * 64, tmp_path, 2, 1, workers=1)
+    assert cached_other is False and not np.array_equal(other.images, fresh.images)
+    kept = select(again, again.writers != "b")
+    assert kept.writers.tolist() == ["a", "a", "c", "c"] and kept.images.shape == (4, 28, 28)
