@@ -48,6 +48,9 @@ def main(argv=None) -> int:
     parser.add_argument("--weights", type=Path, nargs="+", help="weights file(s) (default: the bundled one)")
     parser.add_argument("--drawings", type=Path, default=DEFAULT_DRAWINGS)
     parser.add_argument("--limit", type=int, help="score at most N drawings per weights file")
+    parser.add_argument("--record-into", type=Path, metavar="WEIGHTS",
+                        help="also store the summary (with this command) in that weights file's metadata "
+                             f"under results.robustness")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -92,6 +95,14 @@ def main(argv=None) -> int:
         "size_spread_pp": (accuracy["large"] - accuracy["small"]) * 100,
         "brush_spread_pp": (accuracy["thick"] - accuracy["thin"]) * 100,
     }
+    if args.record_into:
+        from benchmarks.writer_cv import record_results
+
+        record_results(args.record_into, "robustness", {
+            "n": result["n"], "accuracy": accuracy, "size_spread_pp": result["size_spread_pp"],
+            "brush_spread_pp": result["brush_spread_pp"], "conditions": result["conditions"],
+            "weights_scored": [s["weights"] for s in scored]},
+            "benchmarks/robustness.py", sys.argv[1:] if argv is None else argv)
     if args.json:
         print(json.dumps(result))
     else:

@@ -80,6 +80,19 @@ def score_fold(weights: Path, drawings, fold_writers: list[str], drawings_path: 
             "per_writer": summary["per_writer"], "confusion": summary["confusion"]}
 
 
+def record_results(weights: Path, key: str, summary: dict, script: str, argv) -> None:
+    """Store `summary` and the command that produced it under metadata results[key] of `weights`
+    (rewritten atomically by model.weights_io.save_weights)."""
+    import shlex
+
+    from model.weights_io import load_weights, save_weights
+
+    model, meta = load_weights(weights)
+    meta.setdefault("results", {})[key] = {
+        "command": f"python {script}" + "".join(" " + shlex.quote(a) for a in argv), **summary}
+    save_weights(weights, model, meta)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Writer cross-validation of the training settings "
                                                  "on drawn digits, scored by app.replay.")
@@ -92,6 +105,9 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", action="store_true",
                         help="with --keep: score existing DIR/foldK.npz instead of training again")
     parser.add_argument("--verbose", action="store_true", help="show train.py's output")
+    parser.add_argument("--record-into", type=Path, metavar="WEIGHTS",
+                        help="also store the summary (with this command) in that weights file's metadata "
+                             f"under results.writer_cv")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("train_args", nargs=argparse.REMAINDER,
                         help="after --: more train.py options for every fold")
@@ -143,6 +159,12 @@ def main(argv=None) -> int:
         "worst_accuracy": min(accuracies), "pooled_accuracy": correct / total if total else None,
         "results": results,
     }
+    if args.record_into:
+        record_results(args.record_into, "writer_cv", {
+            k: summary[k] for k in ("folds", "scored_folds", "train_options", "mean_accuracy",
+                                    "worst_accuracy", "pooled_accuracy")} | {
+            "fold_accuracy": {str(r["fold"]): r["accuracy"] for r in results}},
+            "benchmarks/writer_cv.py", sys.argv[1:] if argv is None else argv)
     if args.json:
         print(json.dumps(summary))
     else:
