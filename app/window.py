@@ -54,6 +54,8 @@ GRID_HINT = "Click paints a cell, right-click erases it"
 #: The --state-file debugging aid is rewritten at most this often (ms), so it never slows drawing;
 #: benchmarks stretch it with env DIGITPAD_STATE_INTERVAL_MS.
 STATE_WRITE_MS = 25
+#: Longer status messages are shortened on screen (the whole message stays in the state file).
+STATUS_MAX_CHARS = 220
 #: Window resizes arrive in bursts; re-render the raster once the size has settled.
 RESIZE_SETTLE_MS = 60
 
@@ -283,7 +285,8 @@ class DigitPadWindow:
         self.stages_frame = tk.Frame(side, background=CARD, highlightbackground=BORDER, highlightthickness=1)
         self._build_stages(self.stages_frame)
 
-        self.status = ttk.Label(root, style="Status.TLabel", anchor="w")
+        # width=1: a long message is clipped at the window's edge instead of widening the window.
+        self.status = ttk.Label(root, style="Status.TLabel", anchor="w", width=1)
         self.status.grid(row=3, column=0, sticky="ew")
 
         canvas = self.canvas
@@ -626,6 +629,7 @@ class DigitPadWindow:
         help_window.bind("<Escape>", close)
         help_window.bind("<F1>", close)
         help_window.protocol("WM_DELETE_WINDOW", close)
+        help_window.geometry(f"+{self.root.winfo_rootx() + 120}+{self.root.winfo_rooty() + 60}")
         self._help = help_window
         self._write_state()
 
@@ -639,7 +643,8 @@ class DigitPadWindow:
     # ------------------------------------------------------------------ status and resize
     def set_status(self, text: str, error: bool = False) -> None:
         self._status_text, self._status_error = text, error
-        self.status.configure(text=text, style="Error.Status.TLabel" if error else "Status.TLabel")
+        shown = text if len(text) <= STATUS_MAX_CHARS else text[:STATUS_MAX_CHARS - 3] + "..."
+        self.status.configure(text=shown, style="Error.Status.TLabel" if error else "Status.TLabel")
         self._write_state()
 
     def _area_configured(self, event: tk.Event) -> None:

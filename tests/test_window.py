@@ -366,3 +366,42 @@ def test_a_bad_weights_option_is_a_one_line_error(x_display, tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "bad.npz" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _answer_file_dialog(running: RunningApp, title: str, path: Path) -> None:
+    dialog = running.xdo("search", "--sync", "--name", f"^{title}").split()[0]
+    running.xdo("windowfocus", "--sync", dialog)
+    running.xdo("type", "--delay", "2", str(path))
+    running.xdo("key", "Return")
+
+
+@pytest.mark.gui
+def test_save_and_open_a_drawing_through_the_file_menu(running, clear_drawing, tmp_path):
+    running.clear()
+    running.draw(clear_drawing)
+    drawn = running.settle()
+
+    running.key("ctrl+s")
+    _answer_file_dialog(running, "Save drawing", tmp_path / "mine.jsonl")
+    state = running.wait_for(lambda s: s["status"].startswith("Saved"), "the save")
+    (saved,) = read_drawings(tmp_path / "mine.jsonl")
+    assert [[list(p) for p in stroke] for stroke in saved.strokes] == drawn["drawing"]["strokes"]
+    from PIL import Image
+    with Image.open(tmp_path / "mine.png") as png:
+        assert png.size == (drawn["canvas"]["raster_size"],) * 2 and png.getextrema()[1] > 200
+
+    running.key("Escape")
+    running.wait_for(lambda s: s["verdict"] == "empty", "clear")
+    running.key("ctrl+o")
+    _answer_file_dialog(running, "Open drawing", tmp_path / "mine.jsonl")
+    state = running.wait_for(lambda s: s["status"].startswith("Opened"), "the drawing to open")
+    assert state["drawing"]["strokes"] == drawn["drawing"]["strokes"]
+    assert state["title"] == drawn["title"] and state["input"] == drawn["input"]
+
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"strokes": [[[0.5, 0.5]]]}\n{"strokes": oops}\n')
+    running.key("ctrl+o")
+    _answer_file_dialog(running, "Open drawing", broken)
+    state = running.wait_for(lambda s: s["status_error"], "the error message")
+    assert "broken.jsonl" in state["status"] and "\n" not in state["status"]
+    assert state["drawing"]["strokes"] == drawn["drawing"]["strokes"]  # the canvas is untouched
