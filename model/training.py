@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from model.blas_threads import blas_threads
 from model.losses import softmax_cross_entropy
 from model.mlp import INPUT_SIZE, MLP, OUTPUT_SIZE
 from model.optim import SCHEDULES, SGD, Adam, LearningRateSchedule, Optimizer
@@ -29,6 +30,8 @@ class TrainConfig:
     warmup is in epochs (may be fractional); step_epochs is the step schedule's period in epochs;
     patience is the number of epochs without a better validation accuracy before stopping (None or
     0: no early stopping); hidden, dropout and batch_norm describe the network ``build_model`` makes.
+    blas_threads: OpenBLAS threads during training (None: leave as is); 1 is fastest for these
+    matrix sizes (see model/blas_threads.py) and keeps results reproducible.
     """
     optimizer: str = "sgd"
     lr: float = 0.05
@@ -50,6 +53,7 @@ class TrainConfig:
     val_split: float = 0.1
     patience: int | None = None
     hidden: tuple[int, ...] = (256, 128)
+    blas_threads: int | None = 1
 
     def __post_init__(self) -> None:
         def fail(name: str, why: str) -> None:
@@ -78,6 +82,8 @@ class TrainConfig:
              "must be an integer >= 0 or None"),
             ("hidden", len(self.hidden) >= 1 and all(int(h) == h and h >= 1 for h in self.hidden),
              "must be one or more positive layer widths"),
+            ("blas_threads", self.blas_threads is None or (int(self.blas_threads) == self.blas_threads
+                                                          and self.blas_threads >= 1), "must be an integer >= 1 or None"),
         ]
         for name, ok, why in checks:
             if not ok:
@@ -203,6 +209,11 @@ def train(model: MLP, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None, y_
     KeyboardInterrupt, as Ctrl+C does: training then stops cleanly, the best weights so far are
     restored, and the result says interrupted=True.
     """
+    with blas_threads(config.blas_threads):
+        return _train(model, X, y, X_val, y_val, config, augment, on_batch, on_epoch)
+
+
+def _train(model, X, y, X_val, y_val, config, augment, on_batch, on_epoch) -> TrainResult:
     started = time.perf_counter()
     X, y = as_training_inputs(X, y)
     if X_val is None and config.val_split > 0:
