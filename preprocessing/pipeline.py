@@ -161,12 +161,12 @@ def _find_ink_box(pixels: np.ndarray, threshold: float, hint) -> tuple[int, int,
     if region.size == 0:
         return None
     # Reducing over axis 0 of a C-ordered array is the fast direction; the row search then only
-    # looks at the columns that hold ink.
-    cols = np.flatnonzero(region.max(axis=0) > threshold)
+    # looks at the columns that hold ink. fmax skips NaN, so a bad pixel cannot hide a column.
+    cols = np.flatnonzero(np.fmax.reduce(region, axis=0) > threshold)
     if cols.size == 0:
         return None
     band = region[:, cols[0]: cols[-1] + 1]
-    rows = np.flatnonzero(band.max(axis=1) > threshold)
+    rows = np.flatnonzero(np.fmax.reduce(band, axis=1) > threshold)
     return (r_off + int(rows[0]), c_off + int(cols[0]), r_off + int(rows[-1]) + 1, c_off + int(cols[-1]) + 1)
 
 

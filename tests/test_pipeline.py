@@ -146,6 +146,10 @@ def test_uint8_and_out_of_range_rasters_are_accepted():
     noisy = raster * 3 - 0.5
     noisy[0, 0] = np.nan
     check_input(preprocess(noisy))
+    column = np.nonzero(raster.max(axis=0) > 0.5)[0][0]
+    holed = raster.copy()
+    holed[5, column] = np.nan  # a bad pixel in an inked column does not hide the column
+    assert preprocess(holed).ink_box == preprocess(raster).ink_box
 
 
 def test_blur_sigma_is_honoured():
@@ -305,5 +309,14 @@ def test_random_images_never_fail_and_meet_the_contract(pixels, mode, sigma):
     assert raster.shape == pixels.shape and raster.dtype == np.float32
     assert raster.min() >= 0 and raster.max() <= 1
     result = preprocess(raster, PipelineSettings(blur_sigma=sigma))
+    if not result.empty:
+        check_input(result)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(raster=hnp.arrays(np.float32, hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=50),
+                         elements=st.one_of(st.floats(0, 1, width=32), st.floats(width=32))))
+def test_any_float_raster_never_fails(raster):
+    result = preprocess(raster, keep_stages=True)
     if not result.empty:
         check_input(result)
