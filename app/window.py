@@ -123,13 +123,15 @@ class DigitPadWindow:
         self._updates = 0
         self._last_point: tuple[float, float] | None = None
         self._grid_levels = np.full((28, 28), -1, np.int16)
-        self._shown_bars: list[tuple] = [()] * 10
+        self._shown_bars: list[dict] = [{} for _ in range(10)]
         self._stage_images: list[ImageTk.PhotoImage] = []
         self._help: tk.Toplevel | None = None
         self._status_error = False
         self._status_text = ""
         self._title = ""
         self._shown: Reading | None = None
+        self._shown_prediction: tuple = ()
+        self._shown_buttons: tuple = ()
         self._stroke_erase = False
         self._hovered_cell: tuple[int, int, float] | None = None
         self._ready = False
@@ -311,11 +313,12 @@ class DigitPadWindow:
         self.digit_label = tk.Label(card, text=" ", font=self.font_digit, background=CARD, foreground=ACCENT,
                                     width=2, anchor="w")
         self.digit_label.grid(row=1, column=0, rowspan=2, sticky="w", padx=(PAD, 0))
+        # Fixed widths (in characters): new text then never changes the layout.
         self.message_label = tk.Label(card, text="", font=self.font_message, background=CARD, foreground=TEXT,
-                                      anchor="w", justify="left")
+                                      anchor="w", justify="left", width=17)
         self.message_label.grid(row=1, column=1, sticky="sw", padx=(0, PAD), pady=(8, 0))
         self.detail_label = tk.Label(card, text="", font=self.font_body, background=CARD, foreground=MUTED,
-                                     anchor="w", justify="left")
+                                     anchor="w", justify="left", width=22)
         self.detail_label.grid(row=2, column=1, sticky="nw", padx=(0, PAD))
         card.columnconfigure(1, weight=1)
 
@@ -348,7 +351,7 @@ class DigitPadWindow:
         self.grid_canvas.create_rectangle(0, 0, side, side, outline=GRID_LINE)
         self._grid_highlight = self.grid_canvas.create_rectangle(0, 0, 0, 0, outline=ACCENT, width=2,
                                                                  state="hidden")
-        self.hover_label = ttk.Label(card, text=GRID_HINT, style="Muted.TLabel")
+        self.hover_label = ttk.Label(card, text=GRID_HINT, style="Muted.TLabel", width=40)
         self.hover_label.grid(row=2, column=0, columnspan=2, sticky="w", padx=PAD, pady=(0, PAD))
         grid = self.grid_canvas
         grid.bind("<Motion>", self._hover_grid)
@@ -704,8 +707,11 @@ class DigitPadWindow:
         self._write_state()
 
     def _refresh_buttons(self) -> None:
-        self.undo_button.state(["!disabled"] if self.controller.can_undo else ["disabled"])
-        self.redo_button.state(["!disabled"] if self.controller.can_redo else ["disabled"])
+        shown = (self.controller.can_undo, self.controller.can_redo)
+        if shown != self._shown_buttons:
+            self._shown_buttons = shown
+            self.undo_button.state(["!disabled"] if shown[0] else ["disabled"])
+            self.redo_button.state(["!disabled"] if shown[1] else ["disabled"])
 
     def _show_reading(self, reading: Reading, force: bool = False) -> None:
         self._shown = reading
@@ -720,43 +726,56 @@ class DigitPadWindow:
 
     def _show_prediction(self, reading: Reading) -> None:
         if reading.verdict == "empty":
-            self.digit_label.configure(text=" ")
-            self.message_label.configure(text="Draw a digit", foreground=MUTED)
-            self.detail_label.configure(text="The canvas is empty")
-            return
-        percent = round(reading.confidence * 100)
-        if reading.verdict == "sure":
-            self.digit_label.configure(text=str(reading.digit), foreground=ACCENT)
-            self.message_label.configure(text=reading.message, foreground=TEXT)
-            self.detail_label.configure(text=f"{percent} % confident")
+            shown = (" ", ACCENT, "Draw a digit", MUTED, "The canvas is empty")
         else:
-            self.digit_label.configure(text=f"{reading.digit}?", foreground=DOUBT)
-            self.message_label.configure(text=reading.message, foreground=DOUBT)
-            second = round(float(reading.probabilities[reading.runner_up]) * 100)
-            self.detail_label.configure(text=f"{reading.digit}: {percent} %   {reading.runner_up}: {second} %")
-        if reading.source == "grid":
-            self.detail_label.configure(text=self.detail_label.cget("text") + "  (edited grid)")
+            percent = round(reading.confidence * 100)
+            if reading.verdict == "sure":
+                shown = (str(reading.digit), ACCENT, reading.message, TEXT, f"{percent} % confident")
+            else:
+                second = round(float(reading.probabilities[reading.runner_up]) * 100)
+                shown = (f"{reading.digit}?", DOUBT, reading.message, DOUBT,
+                         f"{reading.digit}: {percent} %   {reading.runner_up}: {second} %")
+            if reading.source == "grid":
+                shown = shown[:4] + (shown[4] + "  (edited grid)",)
+        if shown == self._shown_prediction:
+            return  # configuring a label costs a relayout even when nothing changes
+        self._shown_prediction = shown
+        digit, digit_colour, message, message_colour, detail = shown
+        self.digit_label.configure(text=digit, foreground=digit_colour)
+        self.message_label.configure(text=message, foreground=message_colour)
+        self.detail_label.configure(text=detail)
 
     def _show_bars(self, reading: Reading, force: bool) -> None:
+        """Touch only the canvas items whose look changed (each call costs a Tk round trip)."""
         x0, length, row_h = self._bar_geometry
         probabilities = reading.probabilities
-        top = reading.digit
+        accent = ACCENT if reading.verdict == "sure" else DOUBT
+        commands = []
+        path = self.bars._w
         for digit, (label, fill, percent) in enumerate(self._bar_items):
             value = 0.0 if probabilities is None else float(probabilities[digit])
-            pixels = int(round(value * length))
-            highlighted = digit == top and probabilities is not None
-            text = "" if probabilities is None else f"{value * 100:.0f} %"
-            shown = (pixels, highlighted, text, reading.verdict)
-            if not force and self._shown_bars[digit] == shown:
-                continue
-            self._shown_bars[digit] = shown
+            highlighted = probabilities is not None and digit == reading.digit
             y = 2 + digit * row_h
-            colour = (ACCENT if reading.verdict == "sure" else DOUBT) if highlighted else BAR_FILL
-            self.bars.coords(fill, x0, y + 4, x0 + pixels, y + row_h - 4)
-            self.bars.itemconfigure(fill, fill=colour)
-            self.bars.itemconfigure(label, fill=colour if highlighted else TEXT)
-            self.bars.itemconfigure(percent, text=text, fill=TEXT if highlighted else MUTED,
-                                    font=self.font_bold if highlighted else self.font_body)
+            look = {
+                "length": int(round(value * length)),
+                "colour": accent if highlighted else BAR_FILL,
+                "text": "" if probabilities is None else f"{value * 100:.0f} %",
+                "strong": highlighted,
+            }
+            old = {} if force else self._shown_bars[digit]
+            if look["length"] != old.get("length"):
+                commands.append(f"{path} coords {fill} {x0} {y + 4} {x0 + look['length']} {y + row_h - 4}")
+            if look["colour"] != old.get("colour"):
+                commands.append(f"{path} itemconfigure {fill} -fill {look['colour']}")
+                commands.append(f"{path} itemconfigure {label} -fill {look['colour'] if highlighted else TEXT}")
+            if look["text"] != old.get("text"):
+                commands.append(f"{path} itemconfigure {percent} -text {{{look['text']}}}")
+            if look["strong"] != old.get("strong"):
+                font = self.font_bold if highlighted else self.font_body
+                commands.append(f"{path} itemconfigure {percent} -font {font} -fill {TEXT if highlighted else MUTED}")
+            self._shown_bars[digit] = look
+        if commands:
+            self.root.tk.eval("\n".join(commands))
 
     def _show_grid(self, reading: Reading, force: bool) -> None:
         """Shade each cell by its input value (only when some value changed)."""
