@@ -10,6 +10,8 @@ handful of vector operations (see ``param_groups``).
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from model.layers import BatchNorm, Dense, Dropout, Layer, ReLU
@@ -72,7 +74,7 @@ class MLP:
                 self.dropouts.append(drop)
                 self.layers.append(drop)
         self._flatten_parameters()
-        self._infer_buffers: dict[tuple, list[np.ndarray]] = {}
+        self._local = threading.local()  # inference buffers per thread: the app may predict off the UI thread
 
     # ----------------------------------------------------------------- parameters
     def _flatten_parameters(self) -> None:
@@ -148,11 +150,14 @@ class MLP:
 
     def _infer_chunk(self, X: np.ndarray, softmax_output: bool) -> np.ndarray:
         n = X.shape[0]
-        bufs = self._infer_buffers.get((n, X.dtype))
+        cache = getattr(self._local, "buffers", None)
+        if cache is None:
+            cache = self._local.buffers = {}
+        bufs = cache.get((n, X.dtype))
         if bufs is None:
-            if len(self._infer_buffers) > 8:
-                self._infer_buffers.clear()
-            bufs = self._infer_buffers[(n, X.dtype)] = [np.empty((n, s), self.dtype) for s in self.layer_sizes[1:]]
+            if len(cache) > 8:
+                cache.clear()
+            bufs = cache[(n, X.dtype)] = [np.empty((n, s), self.dtype) for s in self.layer_sizes[1:]]
         h = X
         last = len(self.dense) - 1
         for i, dense in enumerate(self.dense):
