@@ -320,3 +320,11 @@ def test_any_float_raster_never_fails(raster):
     result = preprocess(raster, keep_stages=True)
     if not result.empty:
         check_input(result)
+
+
+def test_drawn_digits_meet_the_contract_at_every_canvas_size(pendigits_path):
+    from preprocessing.drawing import read_drawings
+    drawings = read_drawings(pendigits_path)[::250]
+    for size in (200, 448, 560, 800):
+        for drawing in drawings:
+            check_input(preprocess(render_drawing(drawing, size, None)))
