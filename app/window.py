@@ -50,7 +50,7 @@ GRID_CELL_PX = 9
 STAGE_PX = 84
 #: Width of the probability bars' drawing area.
 BARS_WIDTH = 250
-GRID_HINT = "Click paints a cell, right-click erases it"
+GRID_HINT = "Click to paint a cell, right-click to erase"
 #: The --state-file debugging aid is rewritten at most this often (ms), so it never slows drawing;
 #: benchmarks stretch it with env DIGITPAD_STATE_INTERVAL_MS.
 STATE_WRITE_MS = 25
@@ -313,13 +313,14 @@ class DigitPadWindow:
         self.digit_label = tk.Label(card, text=" ", font=self.font_digit, background=CARD, foreground=ACCENT,
                                     width=2, anchor="w")
         self.digit_label.grid(row=1, column=0, rowspan=2, sticky="w", padx=(PAD, 0))
-        # Fixed widths (in characters): new text then never changes the layout.
+        # width=1 with sticky="ew": the labels take the room the bars give the card, and new text
+        # never changes the layout (a relayout per update would cost milliseconds).
         self.message_label = tk.Label(card, text="", font=self.font_message, background=CARD, foreground=TEXT,
-                                      anchor="w", justify="left", width=17)
-        self.message_label.grid(row=1, column=1, sticky="sw", padx=(0, PAD), pady=(8, 0))
+                                      anchor="w", justify="left", width=1)
+        self.message_label.grid(row=1, column=1, sticky="sew", padx=(0, PAD), pady=(8, 0))
         self.detail_label = tk.Label(card, text="", font=self.font_body, background=CARD, foreground=MUTED,
-                                     anchor="w", justify="left", width=22)
-        self.detail_label.grid(row=2, column=1, sticky="nw", padx=(0, PAD))
+                                     anchor="w", justify="left", width=1)
+        self.detail_label.grid(row=2, column=1, sticky="new", padx=(0, PAD))
         card.columnconfigure(1, weight=1)
 
         row_h, width = 23, BARS_WIDTH
@@ -351,8 +352,8 @@ class DigitPadWindow:
         self.grid_canvas.create_rectangle(0, 0, side, side, outline=GRID_LINE)
         self._grid_highlight = self.grid_canvas.create_rectangle(0, 0, 0, 0, outline=ACCENT, width=2,
                                                                  state="hidden")
-        self.hover_label = ttk.Label(card, text=GRID_HINT, style="Muted.TLabel", width=40)
-        self.hover_label.grid(row=2, column=0, columnspan=2, sticky="w", padx=PAD, pady=(0, PAD))
+        self.hover_label = ttk.Label(card, text=GRID_HINT, style="Muted.TLabel", width=1)
+        self.hover_label.grid(row=2, column=0, columnspan=2, sticky="ew", padx=PAD, pady=(0, PAD))
         grid = self.grid_canvas
         grid.bind("<Motion>", self._hover_grid)
         grid.bind("<Leave>", self._leave_grid)
@@ -734,9 +735,9 @@ class DigitPadWindow:
             else:
                 second = round(float(reading.probabilities[reading.runner_up]) * 100)
                 shown = (f"{reading.digit}?", DOUBT, reading.message, DOUBT,
-                         f"{reading.digit}: {percent} %   {reading.runner_up}: {second} %")
+                         f"{reading.digit}: {percent} %, {reading.runner_up}: {second} %")
             if reading.source == "grid":
-                shown = shown[:4] + (shown[4] + "  (edited grid)",)
+                shown = shown[:4] + (shown[4] + " (grid)",)
         if shown == self._shown_prediction:
             return  # configuring a label costs a relayout even when nothing changes
         self._shown_prediction = shown
