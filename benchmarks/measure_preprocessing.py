@@ -95,10 +95,10 @@ def at_height(drawing: Drawing, height: float) -> Drawing:
 def load_mnist_train():
     from model.data import DataError, load_mnist
     try:
-        data = load_mnist(download=False, progress=False)
+        return load_mnist(download=False, progress=False)
     except DataError as exc:
-        raise SystemExit(f"error: {exc}")
-    return data
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 def main(argv=None) -> int:
@@ -116,6 +116,8 @@ def main(argv=None) -> int:
     report: dict = {"canvas_px": args.canvas, "typical_height": TYPICAL_HEIGHT}
 
     data = load_mnist_train()
+    if data is None:
+        return 2
     train = data.train_images.astype(np.float64) / 255.0
     com = centre_of_mass(train)
     report["mnist_source"] = data.source

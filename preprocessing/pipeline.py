@@ -4,16 +4,20 @@ Stages (all returned with ``keep_stages=True``):
 
 - raw: the raster as given, float32 (H, W), ink = 1.
 - cropped: the bounding box of the ink (pixels above ``ink_threshold``).
-- blurred: the crop area-downsampled by an integer factor (so the work happens on a small array),
-  padded so the blur's halo is kept, blurred with a Gaussian of ``blur_sigma`` OUTPUT pixels.
-- scaled: the ink box resampled (area averaging) so that its larger side is ``box`` (20) pixels,
-  keeping the aspect ratio: a '1' stays narrow.
+- blurred: the crop area-downsampled by an integer factor (to about ``oversample`` pixels per
+  output pixel, so the rest works on a small array) and blurred by ``blur_sigma`` OUTPUT pixels,
+  with a margin so the blur's halo is kept.
+- scaled: the ink box resampled so that its larger side is ``box`` (20) pixels, keeping the aspect
+  ratio: a '1' stays narrow.
 - centred: the ``field`` x ``field`` (28x28) input, the centre of mass moved to ``com_target``
   with sub-pixel accuracy. When that shift would push ink out of the field the digit is shrunk
   just enough to fit, so the centre-of-mass property always holds.
 
-The scaling and the centring are a single area-averaging resample (PIL ``Image.resize`` with a
-fractional source box), so there is no second interpolation and no loss of sharpness.
+Blur, scaling and centring are one linear map computed exactly: the small array is taken as
+piecewise constant, convolved with the Gaussian and area-averaged over each output pixel, which
+reduces to two small matrices (rows and columns) built from the Gaussian's integrals. There is
+one interpolation in total, any sub-pixel position is honoured, and ink is neither created nor
+lost. The result is clipped to [0, 1], float32, ink = 1: the scaling of MNIST / 255.
 """
 from __future__ import annotations
 
