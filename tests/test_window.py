@@ -405,3 +405,22 @@ def test_save_and_open_a_drawing_through_the_file_menu(running, clear_drawing, t
     state = running.wait_for(lambda s: s["status_error"], "the error message")
     assert "broken.jsonl" in state["status"] and "\n" not in state["status"]
     assert state["drawing"]["strokes"] == drawn["drawing"]["strokes"]  # the canvas is untouched
+
+
+@pytest.mark.gui
+def test_the_canvas_grows_with_the_window_and_keeps_the_drawing(running, clear_drawing):
+    running.clear()
+    running.draw(clear_drawing)
+    before = running.settle()
+    size = before["canvas"]["size"]
+    geometry = dict(line.split("=") for line in running.xdo("getwindowgeometry", "--shell", running.window).split())
+    width, height = int(geometry["WIDTH"]), int(geometry["HEIGHT"])
+    running.xdo("windowsize", running.window, str(width + 300), str(height + 300))
+    state = running.wait_for(lambda s: s["canvas"]["size"] >= size + 250 and s["canvas"]["raster_size"]
+                             == s["canvas"]["size"], "a bigger canvas")
+    state = running.settle()
+    assert state["drawing"]["strokes"] == before["drawing"]["strokes"]
+    assert state["digit"] == before["digit"]
+    np.testing.assert_allclose(np.array(state["input"]), headless_reading(state).input, atol=1e-4)
+    running.xdo("windowsize", running.window, str(width), str(height))
+    running.wait_for(lambda s: s["canvas"]["size"] == size == s["canvas"]["raster_size"], "the first size again")
