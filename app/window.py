@@ -54,6 +54,8 @@ GRID_HINT = "Click to paint a cell, right-click to erase"
 #: The --state-file debugging aid is rewritten at most this often (ms), so it never slows drawing;
 #: benchmarks stretch it with env DIGITPAD_STATE_INTERVAL_MS.
 STATE_WRITE_MS = 25
+#: The Shift bit of a Tk key event's state.
+SHIFT_MASK = 0x1
 #: Longer status messages are shortened on screen (the whole message stays in the state file).
 STATUS_MAX_CHARS = 220
 #: Window resizes arrive in bursts; re-render the raster once the size has settled.
@@ -379,8 +381,7 @@ class DigitPadWindow:
         root = self.root
         bindings = {
             "<Escape>": self.clear, "<Delete>": self.clear,
-            "<Control-z>": self.undo, "<Control-y>": self.redo, "<Control-Z>": self.redo,
-            "<Control-Shift-z>": self.redo, "<Control-Shift-Z>": self.redo,
+            "<Control-z>": self.undo, "<Control-y>": self.redo, "<Control-Y>": self.redo,
             "<bracketleft>": self.brush_smaller, "<bracketright>": self.brush_bigger,
             "<e>": self.toggle_eraser, "<F1>": self.show_help, "<F2>": self.toggle_stages,
             "<Control-o>": self.open_drawing, "<Control-s>": self.save_drawing,
@@ -388,6 +389,8 @@ class DigitPadWindow:
         }
         for sequence, action in bindings.items():
             root.bind(sequence, lambda event, action=action: (action(), "break")[1])
+        # Ctrl+Shift+Z redoes; with Caps Lock on, plain Ctrl+Z also arrives as "Z" and must undo.
+        root.bind("<Control-Z>", lambda event: ((self.redo if event.state & SHIFT_MASK else self.undo)(), "break")[1])
 
     # ------------------------------------------------------------------ canvas events
     def _pen_down(self, event: tk.Event, erase: bool | None) -> None:
