@@ -183,3 +183,13 @@ def test_missing_files_and_bad_weights_are_one_line_errors(tmp_path, sample_path
     result = run_replay(sample_path, "--weights", bad)
     assert result.returncode == 2 and "bad.npz" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bundled_weights_read_most_of_the_sample(bundled_weights, sample_path, sample):
+    """The shipped model, fed the sample through the app's own event path, reads people's digits."""
+    result = run_replay(sample_path, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["weights"] == str(bundled_weights)
+    assert report["n"] == len(sample)
+    assert report["accuracy"] >= 0.9
