@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -125,8 +126,11 @@ def main(argv=None) -> int:
     parser.add_argument("--strokes", type=int, default=2000, help="strokes drawn and cleared for the memory run")
     parser.add_argument("--pause-ms", type=float, default=8.0, help="time between pointer moves while drawing")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--out", metavar="PATH", help="also write the JSON object to PATH (atomically)")
     args = parser.parse_args(argv)
     weights = ["--weights", args.weights] if args.weights else []
+    # Other work on this machine changes these figures; the load average says how busy it was.
+    load_before = os.getloadavg()
     try:
         drawings = read_drawings(SAMPLE)[: args.drawings]
         with Xvfb() as x, tempfile.TemporaryDirectory(prefix="digitpad-bench-") as tmp:
@@ -145,7 +149,16 @@ def main(argv=None) -> int:
         "targets": TARGETS,
         "startup": startup, "latency": latency, "memory": memory,
         "pause_ms": args.pause_ms,
+        "load_average_1min": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
+        "cpus": os.cpu_count(),
+        "command": "python benchmarks/app_latency.py " + " ".join(sys.argv[1:] if argv is None else argv),
     }
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(result, indent=1) + "\n")
+        os.replace(tmp, out)
     if args.json:
         print(json.dumps(result))
         return 0
@@ -160,6 +173,7 @@ def main(argv=None) -> int:
     print(f"resident memory over {memory['strokes']} strokes drawn and cleared: {memory['rss_start_mb']} -> "
           f"{memory['rss_end_mb']} MB, growth {memory['growth_mb']} MB (target < 20 MB)")
     print(f"  by strokes: {memory['rss_by_strokes']}")
+    print(f"1-minute load average {result['load_average_1min']} on {result['cpus']} CPUs")
     return 0
 
 
