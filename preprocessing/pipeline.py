@@ -265,8 +265,9 @@ def preprocess(raster, settings: PipelineSettings = DEFAULT_SETTINGS, keep_stage
     factor = max(1, int(max(height, width) // (settings.oversample * settings.box)))
     wr0, wr1, pad_rows = _window(r0, height, factor, pixels.shape[0])
     wc0, wc1, pad_cols = _window(c0, width, factor, pixels.shape[1])
-    small = _area_downsample(pixels[wr0:wr1, wc0:wc1], factor, pad_rows, pad_cols)
-    total = float(small.sum(dtype=np.float64))
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf in a bad raster are handled below
+        small = _area_downsample(pixels[wr0:wr1, wc0:wc1], factor, pad_rows, pad_cols)
+        total = float(small.sum(dtype=np.float64))
     if not math.isfinite(total) or small.min() < 0 or small.max() > 1:
         small = np.clip(np.nan_to_num(small, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
         total = float(small.sum(dtype=np.float64))
