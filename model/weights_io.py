@@ -92,6 +92,9 @@ def load_weights(path) -> tuple[MLP, dict]:
         raise WeightsError(f"{path}: no such weights file")
     if not path.is_file():
         raise WeightsError(f"{path}: not a file")
+    if not zipfile.is_zipfile(path):
+        # np.load would try to read a non-zip file as a pickle and complain about allow_pickle.
+        raise WeightsError(f"{path}: not a valid weights archive (truncated or corrupted: not a complete .npz/zip file)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             contents = {name: archive[name] for name in archive.files}
