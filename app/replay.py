@@ -179,10 +179,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary["weights"] = str(weights)
     summary["canvas_px"] = args.canvas
     summary["brush_fraction"] = args.brush
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(format_report(summary, args.drawings, describe_model(controller.metadata)))
+    report = json.dumps(summary) if args.json else format_report(summary, args.drawings,
+                                                                      describe_model(controller.metadata))
+    try:
+        print(report)
+    except BrokenPipeError:  # e.g. piped into `head`: the reader has all it wanted
+        sys.stderr.close()
     return 0
 
 

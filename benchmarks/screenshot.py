@@ -5,14 +5,13 @@
 Starts a private Xvfb and `python -m app`, draws the committed sample drawing of --digit that the
 model reads most confidently (tests/data/drawings_sample.jsonl, real pen strokes) with xdotool,
 shows the pipeline stages, and saves the window to benchmarks/results/screenshot.png (atomically).
-Needs Xvfb, xdotool and ImageMagick's `import`.
+Needs Xvfb and xdotool (the picture is grabbed with Pillow's ImageGrab).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -57,7 +56,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     try:
-        require("Xvfb", "xdotool", "import")
+        require("Xvfb", "xdotool")
         drawing = pick_drawing(Path(args.weights), args.digit)
         with Xvfb() as x, tempfile.TemporaryDirectory(prefix="digitpad-shot-") as tmp:
             app = AppWindow(x.display, Path(tmp) / "state.json", "--weights", args.weights)
@@ -78,12 +77,11 @@ def main(argv=None) -> int:
                 state = app.settle()
                 out.parent.mkdir(parents=True, exist_ok=True)
                 tmp_png = out.with_name(f".{out.name}.{os.getpid()}.tmp.png")
-                subprocess.run(["import", "-window", app.window, str(tmp_png)], env=app.env, check=True,
-                               capture_output=True, timeout=60)
+                app.screenshot().save(tmp_png, format="PNG")
                 os.replace(tmp_png, out)
             finally:
                 app.quit()
-    except (ToolMissing, DrawingFormatError, WeightsError, RuntimeError, subprocess.CalledProcessError) as exc:
+    except (ToolMissing, DrawingFormatError, WeightsError, RuntimeError, OSError) as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     result = {"path": str(out), "title": state["title"], "digit": state["digit"], "label": drawing.label,

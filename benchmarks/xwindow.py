@@ -17,13 +17,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ToolMissing(RuntimeError):
-    """Xvfb, xdotool or ImageMagick's `import` is not installed."""
+    """Xvfb or xdotool is not installed."""
 
 
 def require(*tools: str) -> None:
     missing = [tool for tool in tools if shutil.which(tool) is None]
     if missing:
-        raise ToolMissing(f"needs {', '.join(missing)} (apt-get install xvfb xdotool imagemagick)")
+        raise ToolMissing(f"needs {', '.join(missing)} (apt-get install xvfb xdotool)")
 
 
 class Xvfb:
@@ -149,6 +149,13 @@ class AppWindow:
     def run_script(self, commands: list[str]) -> None:
         """Run xdotool commands in one process (one per line, read from standard input)."""
         self.xdo("-", stdin="\n".join(commands) + "\n")
+
+    def screenshot(self):
+        """The window (with its menu bar) as a PIL image, grabbed from the X server."""
+        from PIL import ImageGrab
+        geometry = dict(line.split("=") for line in self.xdo("getwindowgeometry", "--shell", self.window).split())
+        x, y, width, height = (int(geometry[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+        return ImageGrab.grab(bbox=(x, y, x + width, y + height), xdisplay=self.env["DISPLAY"])
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
