@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -184,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         print(report)
     except BrokenPipeError:  # e.g. piped into `head`: the reader has all it wanted
-        sys.stderr.close()
+        # Point stdout at devnull so that the flush at exit does not complain (Python docs' recipe).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
