@@ -21,6 +21,7 @@ from PIL import Image, ImageChops, ImageTk
 
 from app.controller import (ERASER_WIDTH_FACTOR, MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION,
                             DigitPadController, Reading)
+from model.atomic import atomic_write, atomic_write_text
 from model.weights_io import WeightsError
 from preprocessing.drawing import DrawingFormatError, read_drawings, write_drawings
 
@@ -864,12 +865,12 @@ class DigitPadWindow:
     def _flush_state(self) -> None:
         self._state_job = None
         if self.state_file is not None:
-            _write_text_atomically(self.state_file, json.dumps(self.state()))
+            atomic_write_text(self.state_file, json.dumps(self.state()))
 
     def _write_profile(self) -> None:
         if self.profile_file is None:
             return
-        _write_text_atomically(self.profile_file, json.dumps({
+        atomic_write_text(self.profile_file, json.dumps({
             "event_to_update_ms": self._latencies_ms,
             "server_event_to_update_ms": self._server_latencies_ms,
             "update_ms": self._update_ms,
@@ -902,13 +903,6 @@ def _thumbnail(array: np.ndarray, side: int) -> Image.Image:
     return canvas
 
 
-def _write_text_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _save_png_atomically(pixels: np.ndarray, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    Image.fromarray(np.clip(np.rint(pixels * 255), 0, 255).astype(np.uint8), mode="L").save(tmp, format="PNG")
-    os.replace(tmp, path)
+    image = Image.fromarray(np.clip(np.rint(pixels * 255), 0, 255).astype(np.uint8), mode="L")
+    atomic_write(path, lambda handle: image.save(handle, format="PNG"))

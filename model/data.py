@@ -15,7 +15,6 @@ import hashlib
 import http.client
 import os
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from model.atomic import atomic_write_bytes
 
 __all__ = [
     "DataError",
@@ -770,7 +771,7 @@ def download_mnist(cache: str | os.PathLike | None = None, *, mirrors: list[str]
                     sys.stderr.write(f"  {file_name} from {failures[-1]}\n")
                 continue
             try:
-                _write_atomically(cache / file_name, payload)
+                atomic_write_bytes(cache / file_name, payload)
             except OSError as exc:
                 raise DataError(f"{cache / file_name}: cannot write ({_one_line(exc.strerror or exc)})") from None
             break
@@ -833,22 +834,6 @@ def _show_progress(label: str, received: int, total: int) -> None:
 
 def _size(count: int) -> str:
     return f"{count / 1e6:.1f} MB" if count >= 1e6 else f"{count / 1e3:.1f} kB"
-
-
-def _write_atomically(path: Path, payload: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
 
 
 # --------------------------------------------------------------------------------------- CLI

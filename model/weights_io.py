@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from model.atomic import atomic_write, atomic_write_text
 from model.mlp import INPUT_SIZE, MLP, OUTPUT_SIZE, expected_shapes
 
 FORMAT_VERSION = 1
@@ -31,26 +30,6 @@ BUNDLED_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "mlp.npz"
 
 class WeightsError(ValueError):
     """A weights file or CSV folder that cannot be used; the message is one line naming it."""
-
-
-# ---------------------------------------------------------------------------- atomic writes
-def _atomic_write(path: Path, write) -> None:
-    """Call write(file_object) on a temporary file next to ``path``, then os.replace it into place.
-    The temporary file is removed on any failure, including KeyboardInterrupt."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _full_metadata(model: MLP, metadata: dict | None) -> dict:
@@ -78,7 +57,8 @@ def save_weights(path, model: MLP, metadata: dict | None = None) -> Path:
         raise WeightsError(f"{path}: metadata is not JSON-serialisable: {exc}") from None
     arrays = {name: np.ascontiguousarray(a, dtype=np.float32) for name, a in model.arrays().items()}
     arrays[METADATA_KEY] = np.array(meta_json)
-    _atomic_write(path, lambda f: np.savez_compressed(f, **_NO_PICKLE, **arrays))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda f: np.savez_compressed(f, **_NO_PICKLE, **arrays))
     return path
 
 
@@ -173,11 +153,11 @@ def export_csv(model: MLP, folder) -> Path:
     arrays = model.arrays()
     for name, a in arrays.items():
         rows = a if a.ndim == 2 else a[None, :]
-        _atomic_write(folder / f"{name}.csv",
-                      lambda f, rows=rows: np.savetxt(f, rows, fmt="%.9g", delimiter=","))
+        atomic_write(folder / f"{name}.csv",
+                     lambda f, rows=rows: np.savetxt(f, rows, fmt="%.9g", delimiter=","))
     config = {"format_version": FORMAT_VERSION, **model.config(), "arrays": sorted(arrays)}
     text = json.dumps(config, indent=2, sort_keys=True) + "\n"
-    _atomic_write(folder / CSV_CONFIG_NAME, lambda f: f.write(text.encode()))
+    atomic_write_text(folder / CSV_CONFIG_NAME, text)
     return folder
 
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
+
+from model.atomic import atomic_write_text
 
 Point = tuple[float, float]
 
@@ -240,18 +241,7 @@ def write_drawings(path: str | os.PathLike, drawings: Iterable[Drawing]) -> None
             lines.append(json.dumps(drawing.to_json(), separators=(",", ":")))
         except ValueError as exc:
             raise DrawingFormatError(f"{path}: drawing {index}: {exc}") from None
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        atomic_write_text(path, "".join(line + "\n" for line in lines))
     except OSError as exc:
-        raise DrawingFormatError(f"{path}: cannot write ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write("".join(line + "\n" for line in lines))
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
         raise DrawingFormatError(f"{path}: cannot write ({exc.strerror or exc})") from None
