@@ -498,7 +498,9 @@ def run_training(args: argparse.Namespace, settings: dict[str, Any], argv: list[
         y = np.concatenate([y, drawn_labels])
 
     model = build_model(config)
-    augmenter = Augmenter(augment_settings, pool_seed=config.seed) if not augment_settings.is_identity else None
+    # prefetch: the next batch's random transforms are planned in a background thread
+    augmenter = (Augmenter(augment_settings, pool_seed=config.seed, prefetch=True)
+                 if not augment_settings.is_identity else None)
     sizes = " -> ".join(map(str, config.layer_sizes))
     n_params = sum(p.size for p in model.params)
     log(f"network {sizes}{' with batch norm' if config.batch_norm else ''}"
@@ -511,8 +513,12 @@ def run_training(args: argparse.Namespace, settings: dict[str, Any], argv: list[
     def on_epoch(record: dict) -> None:
         log(_format_epoch(record, config.epochs))
 
-    result = train(model, X, y, None, None, config, augment=augmenter,
-                   on_batch=progress.on_batch, on_epoch=on_epoch)
+    try:
+        result = train(model, X, y, None, None, config, augment=augmenter,
+                       on_batch=progress.on_batch, on_epoch=on_epoch)
+    finally:
+        if augmenter is not None:
+            augmenter.close()
     progress.clear()
     if result.best_epoch is None:
         log("interrupted before the first epoch finished: nothing saved")
@@ -521,6 +527,7 @@ def run_training(args: argparse.Namespace, settings: dict[str, Any], argv: list[
         log(f"interrupted: keeping the best weights so far (epoch {result.best_epoch})")
     train_loop_seconds = sum(r["train_seconds"] for r in result.history)
     augment_seconds = augmenter.seconds if augmenter else 0.0
+    augment_background = augmenter.background_seconds if augmenter else 0.0
 
     results: dict[str, Any] = {
         "epochs_run": len(result.history), "best_epoch": result.best_epoch,
@@ -529,6 +536,7 @@ def run_training(args: argparse.Namespace, settings: dict[str, Any], argv: list[
         "training_images": int(len(X)), "drawn_images": n_drawn,
         "render_seconds": round(render_seconds, 2), "train_loop_seconds": round(train_loop_seconds, 2),
         "augment_seconds": round(augment_seconds, 2),
+        "augment_background_seconds": round(augment_background, 2),
         "augment_share": round(augment_seconds / train_loop_seconds, 4) if train_loop_seconds else 0.0,
         "history": [{k: (round(v, 5) if isinstance(v, float) else v) for k, v in r.items()} for r in result.history],
     }
@@ -554,8 +562,9 @@ def run_training(args: argparse.Namespace, settings: dict[str, Any], argv: list[
     save_weights(out, model, metadata)
     if test_line:
         print(test_line)
-    print(f"augmentation took {augment_seconds:.1f} s of {train_loop_seconds:.1f} s of training "
-          f"({results['augment_share'] * 100:.1f} %); total {results['total_seconds']:.0f} s")
+    print(f"augmentation held training up for {augment_seconds:.1f} s of {train_loop_seconds:.1f} s "
+          f"({results['augment_share'] * 100:.1f} %; another {augment_background:.1f} s of planning ran in "
+          f"a background thread); total {results['total_seconds']:.0f} s")
     print(f"saved {out} ({out.stat().st_size / 1e6:.2f} MB)")
     if args.export_csv:
         export_csv(model, args.export_csv)

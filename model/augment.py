@@ -142,6 +142,77 @@ def _grid() -> tuple[np.ndarray, np.ndarray]:
 _ROWS, _COLS = _grid()
 
 
+@dataclass
+class WarpPlan:
+    """Where every output pixel of a batch reads from: the image-independent half of a warp.
+
+    base (n, 784) int32: flat index of the top-left bilinear tap in the zero-padded batch;
+    fr, fc (n, 784) float32: fractional row and column offsets. Rows are per image, so the plan for
+    the first m images is plan[:m].
+    """
+
+    base: np.ndarray
+    fr: np.ndarray
+    fc: np.ndarray
+
+    def __len__(self) -> int:
+        return self.base.shape[0]
+
+    def first(self, m: int) -> "WarpPlan":
+        return WarpPlan(self.base[:m], self.fr[:m], self.fc[:m])
+
+
+_SIDE_PADDED = SIDE + 2 * _PAD
+
+
+def plan_warp(inverse: np.ndarray, displacement: np.ndarray | None = None) -> WarpPlan:
+    """The sampling plan for inverse maps (n, 2, 3) and optional displacements (n, 2, 784)."""
+    n = inverse.shape[0]
+    side = _SIDE_PADDED
+    src_r = inverse[:, 0, 0:1] * _ROWS + inverse[:, 0, 1:2] * _COLS + inverse[:, 0, 2:3]
+    src_c = inverse[:, 1, 0:1] * _ROWS + inverse[:, 1, 1:2] * _COLS + inverse[:, 1, 2:3]
+    if displacement is not None:
+        src_r += displacement[:, 0]
+        src_c += displacement[:, 1]
+    # Clamp into the zero border (shifted by _PAD so indices are >= 0): anything further out reads
+    # zeros just the same.
+    src_r += _PAD
+    src_c += _PAD
+    np.clip(src_r, 0, side - 1 - 1e-3, out=src_r)
+    np.clip(src_c, 0, side - 1 - 1e-3, out=src_c)
+    r0 = src_r.astype(np.int32)  # truncation = floor for non-negative values
+    c0 = src_c.astype(np.int32)
+    fr = src_r - r0
+    fc = src_c - c0
+    base = r0 * side + c0
+    base += (np.arange(n, dtype=np.int32) * (side * side))[:, None]
+    return WarpPlan(base, fr.astype(np.float32, copy=False), fc.astype(np.float32, copy=False))
+
+
+def apply_plan(images: np.ndarray, plan: WarpPlan) -> np.ndarray:
+    """Bilinear gather of (n, 28, 28) or (n, 784) float32 images through a plan -> (n, 784) float32."""
+    n = images.shape[0]
+    side = _SIDE_PADDED
+    padded = np.zeros((n, side, side), dtype=np.float32)
+    padded[:, _PAD:_PAD + SIDE, _PAD:_PAD + SIDE] = np.asarray(images, dtype=np.float32).reshape(n, SIDE, SIDE)
+    source = padded.ravel()
+    base, fr, fc = plan.base, plan.fr, plan.fc
+    a = source[base]
+    top = source[base + 1]
+    top -= a
+    top *= fc
+    top += a
+    c = source[base + side]
+    bottom = source[base + (side + 1)]
+    bottom -= c
+    bottom *= fc
+    bottom += c
+    bottom -= top
+    bottom *= fr
+    bottom += top
+    return bottom
+
+
 def warp(images: np.ndarray, inverse: np.ndarray, displacement: np.ndarray | None = None) -> np.ndarray:
     """Bilinear resampling of every image through its own inverse map, in one gather.
 
@@ -150,31 +221,8 @@ def warp(images: np.ndarray, inverse: np.ndarray, displacement: np.ndarray | Non
     affine map (elastic distortion). Pixels sampled from outside the image read 0.
     Returns float32 with the input's shape.
     """
-    shape = images.shape
-    n = shape[0]
-    flat = np.asarray(images, dtype=np.float32).reshape(n, SIDE, SIDE)
-    side = SIDE + 2 * _PAD
-    padded = np.zeros((n, side, side), dtype=np.float32)
-    padded[:, _PAD:_PAD + SIDE, _PAD:_PAD + SIDE] = flat
-    src_r = inverse[:, 0, 0:1] * _ROWS + inverse[:, 0, 1:2] * _COLS + inverse[:, 0, 2:3]
-    src_c = inverse[:, 1, 0:1] * _ROWS + inverse[:, 1, 1:2] * _COLS + inverse[:, 1, 2:3]
-    if displacement is not None:
-        src_r += displacement[:, 0]
-        src_c += displacement[:, 1]
-    # Clamp into the zero border: anything further out reads zeros just the same.
-    np.clip(src_r, -_PAD, SIDE - 1 + _PAD - 1e-3, out=src_r)
-    np.clip(src_c, -_PAD, SIDE - 1 + _PAD - 1e-3, out=src_c)
-    r0 = np.floor(src_r)
-    c0 = np.floor(src_c)
-    fr = src_r - r0
-    fc = src_c - c0
-    base = (r0.astype(np.int32) + _PAD) * side + (c0.astype(np.int32) + _PAD)
-    base += (np.arange(n, dtype=np.int32) * side * side)[:, None]
-    source = padded.ravel()
-    top = source[base] * (1 - fc) + source[base + 1] * fc
-    bottom = source[base + side] * (1 - fc) + source[base + side + 1] * fc
-    out = top * (1 - fr) + bottom * fr
-    return out.reshape(shape).astype(np.float32, copy=False)
+    out = apply_plan(images, plan_warp(inverse, displacement))
+    return out.reshape(np.shape(images))
 
 
 # A 3x3 cross rather than the full square: a full-square erosion wipes out MNIST's thin strokes.
@@ -228,22 +276,49 @@ def elastic_fields(count: int, alpha: float, sigma: float, rng: np.random.Genera
     return fields_.reshape(count, 2, SIDE * SIDE).astype(np.float32)
 
 
+@dataclass
+class _BatchPlan:
+    """Everything random about one batch: thickness choices and the warp plan."""
+
+    choice: np.ndarray    # (n,) uniform [0, 1): < thickness thickens, > 1 - thickness thins
+    strength: np.ndarray  # (n,) float32 jitter strength
+    warp: WarpPlan
+
+    def first(self, m: int) -> "_BatchPlan":
+        return _BatchPlan(self.choice[:m], self.strength[:m], self.warp.first(m))
+
+
 class Augmenter:
     """Callable batch augmenter: `augmenter(batch, rng) -> augmented batch` (same shape, float32).
 
-    The elastic pool is built once (seeded by `pool_seed`) so that the same rng gives the same
-    batch. `seconds` accumulates the time spent inside __call__, for reporting its share of
-    training time.
+    Everything random about a batch (thickness choices, transforms, elastic fields and the
+    resulting sampling plan) does not depend on the images, so with `prefetch=True` the plan of the
+    NEXT batch is computed in a background thread (NumPy releases the GIL) while the network trains
+    on the current one; only the gather and the thickness jitter stay on the training thread.
+    The rng's draws happen in the same order either way, so the same rng gives the same batches
+    (a prefetched plan is used only for the same rng, cut to the batch's size).
+
+    The elastic pool is built once (seeded by `pool_seed`). `seconds` accumulates the time the
+    caller waits inside __call__ (the share of training time augmentation costs);
+    `background_seconds` the time spent planning in the background thread.
     """
 
-    def __init__(self, settings: AugmentSettings | None = None, *, pool_seed: int = 0):
+    def __init__(self, settings: AugmentSettings | None = None, *, pool_seed: int = 0,
+                 prefetch: bool = False):
         self.settings = settings if settings is not None else AugmentSettings()
         self.seconds = 0.0
+        self.background_seconds = 0.0
         self.calls = 0
         self._fields = None
         if self.settings.enabled and self.settings.elastic_alpha > 0:
             self._fields = elastic_fields(self.settings.elastic_pool, self.settings.elastic_alpha,
                                           self.settings.elastic_sigma, np.random.default_rng(pool_seed))
+        self._executor = None
+        if prefetch:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="augment")
+        self._pending = None  # (rng, n, future)
 
     def __call__(self, batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         start = time.perf_counter()
@@ -253,6 +328,49 @@ class Augmenter:
             self.seconds += time.perf_counter() - start
             self.calls += 1
 
+    def close(self) -> None:
+        """Stop the prefetch thread (a pending plan is dropped)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self._pending = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _plan(self, n: int, rng: np.random.Generator) -> _BatchPlan:
+        s = self.settings
+        choice = rng.random(n) if s.thickness > 0 else np.full(n, 0.5)
+        strength = rng.uniform(0.3, 1.0, n).astype(np.float32) if s.thickness > 0 else np.zeros(n, np.float32)
+        inverse = random_affine_inverse(n, s, rng)
+        displacement = None
+        if self._fields is not None:
+            displacement = self._fields[rng.integers(0, len(self._fields), n)]
+        return _BatchPlan(choice, strength, plan_warp(inverse, displacement))
+
+    def _background_plan(self, n: int, rng: np.random.Generator) -> _BatchPlan:
+        start = time.perf_counter()
+        plan = self._plan(n, rng)
+        self.background_seconds += time.perf_counter() - start
+        return plan
+
+    def _next_plan(self, n: int, rng: np.random.Generator) -> _BatchPlan:
+        plan = None
+        if self._pending is not None:
+            pending_rng, pending_n, future = self._pending
+            self._pending = None
+            ready = future.result()  # always collected: the rng must not be shared by two threads
+            if pending_rng is rng and pending_n >= n:
+                plan = ready.first(n)
+        if plan is None:
+            plan = self._plan(n, rng)
+        if self._executor is not None:
+            self._pending = (rng, n, self._executor.submit(self._background_plan, n, rng))
+        return plan
+
     def _augment(self, batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         s = self.settings
         batch = np.asarray(batch, dtype=np.float32)
@@ -260,21 +378,17 @@ class Augmenter:
             return batch.copy()
         shape = batch.shape
         n = shape[0]
+        plan = self._next_plan(n, rng)
         images = batch.reshape(n, SIDE, SIDE)
         if s.thickness > 0:
-            images = images.copy()
-            choice = rng.random(n)
-            strength = rng.uniform(0.3, 1.0, n).astype(np.float32)
-            thick = np.flatnonzero(choice < s.thickness)
-            thin = np.flatnonzero(choice > 1 - s.thickness)
+            thick = np.flatnonzero(plan.choice < s.thickness)
+            thin = np.flatnonzero(plan.choice > 1 - s.thickness)
+            if thick.size or thin.size:
+                images = images.copy()
             if thick.size:
-                images[thick] = dilate(images[thick], strength[thick])
+                images[thick] = dilate(images[thick], plan.strength[thick])
             if thin.size:
-                images[thin] = erode(images[thin], strength[thin])
-        inverse = random_affine_inverse(n, s, rng)
-        displacement = None
-        if self._fields is not None:
-            displacement = self._fields[rng.integers(0, len(self._fields), n)]
-        out = warp(images, inverse, displacement)
+                images[thin] = erode(images[thin], plan.strength[thin])
+        out = apply_plan(images, plan.warp)
         np.clip(out, 0.0, 1.0, out=out)
         return out.reshape(shape)

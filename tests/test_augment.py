@@ -134,3 +134,22 @@ def test_augmenter_counts_its_own_time():
     augmenter = Augmenter(AugmentSettings())
     augmenter(_digit_like_batch(), np.random.default_rng(0))
     assert augmenter.calls == 1 and augmenter.seconds > 0
+
+
+def test_prefetching_the_next_plan_gives_the_same_batches():
+    batches = [_digit_like_batch(16, seed) for seed in range(5)]
+    plain = Augmenter(AugmentSettings(thickness=0.4))
+    ahead = Augmenter(AugmentSettings(thickness=0.4), prefetch=True)
+    rng_plain, rng_ahead = np.random.default_rng(9), np.random.default_rng(9)
+    try:
+        for batch in batches:
+            np.testing.assert_array_equal(ahead(batch, rng_ahead), plain(batch, rng_plain))
+        # a smaller last batch is still augmented (with the first rows of the prefetched plan)
+        last = ahead(batches[0][:5], rng_ahead)
+        assert last.shape == (5, 784) and not np.array_equal(last, batches[0][:5])
+        # a different generator never receives a plan drawn from another one
+        fresh = Augmenter(AugmentSettings(thickness=0.4))(batches[0], np.random.default_rng(1))
+        np.testing.assert_array_equal(ahead(batches[0], np.random.default_rng(1)), fresh)
+    finally:
+        ahead.close()
+    assert ahead.background_seconds > 0
