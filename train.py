@@ -50,7 +50,7 @@ BUILTIN_SETTINGS: dict[str, Any] = {
     "limit": None,
     # The workplace's pen digits (relative to the repository); skipped with a note where absent.
     "drawings": ["../shared/data/strokes/pendigits-dev.jsonl"],
-    "drawing_variants": 4,
+    "drawing_variants": 8,
     "exclude_writers": [],
     "augment": {
         "enabled": True, "rotation_deg": 12.0, "scale_min": 0.85, "scale_max": 1.12,
