@@ -123,12 +123,16 @@ def settings_from_metadata(metadata: Mapping[str, Any] | None, source: str = "we
         raise WeightsError(f"{source}: bad preprocessing settings in metadata: {exc}") from None
 
 
+_ACTIVATION_NAMES = {"relu": "ReLU"}
+
+
 def describe_model(metadata: Mapping[str, Any] | None) -> str:
     """One line: architecture, MNIST test accuracy, training date."""
     metadata = metadata or {}
     sizes = metadata.get("layer_sizes")
     parts = ["MLP " + "-".join(str(s) for s in sizes) if sizes else "MLP"]
-    extras = [str(metadata.get("activation", "relu")).upper() if metadata.get("activation") else None]
+    activation = metadata.get("activation")
+    extras = [_ACTIVATION_NAMES.get(str(activation), str(activation)) if activation else None]
     if metadata.get("batch_norm"):
         extras.append("batch norm")
     if metadata.get("dropout"):
