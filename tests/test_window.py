@@ -7,12 +7,10 @@ skips them with a reason.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,78 +25,25 @@ from preprocessing.drawing import Drawing, read_drawings
 from preprocessing.pipeline import DEFAULT_SETTINGS
 
 PACKAGE_ROOT = Path(app.__file__).parent.parent
+sys.path.insert(0, str(PACKAGE_ROOT))  # benchmarks/ is a folder of scripts, not an installed package
+from benchmarks.xwindow import AppWindow  # noqa: E402
+
 TITLE = re.compile(r"^Digit Pad - (\d)( or (\d)\?)? \((\d+) %\)$")
 #: Pause between pointer moves: Tk merges motion events that queue up, as it does for a fast hand.
 MOVE_PAUSE_S = 0.006
 
 
-class RunningApp:
-    """A `python -m app` subprocess on the test display, and ways to poke it and read it."""
+class RunningApp(AppWindow):
+    """A `python -m app` subprocess on the test display (the benchmarks' driver, with the tests'
+    timeouts and AssertionError on failure), and the tests' ways to poke it and read it."""
 
     def __init__(self, display: str, weights: Path, state_file: Path, log: Path) -> None:
-        self.display, self.state_file = display, state_file
-        self.env = dict(os.environ, DISPLAY=display)
-        self.log = log.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "--weights", str(weights), "--state-file", str(state_file)],
-            cwd=PACKAGE_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.wait_for(lambda s: s["ready"], "the window to come up", timeout=30)
-        found = self.xdo("search", "--sync", "--pid", str(self.process.pid), "--name", "^Digit Pad")
-        self.window = found.split()[0]
-
-    def xdo(self, *args: str) -> str:
-        result = subprocess.run(["xdotool", *args], env=self.env, capture_output=True, text=True, timeout=60)
-        if result.returncode != 0:
-            raise AssertionError(f"xdotool {' '.join(args)} failed: {result.stderr.strip()}")
-        return result.stdout
-
-    def state(self) -> dict | None:
-        try:
-            return json.loads(self.state_file.read_text())
-        except (OSError, ValueError):
-            return None
-
-    def wait_for(self, condition, what: str, timeout: float = 15) -> dict:
-        deadline = time.monotonic() + timeout
-        state = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the app exited with {self.process.returncode} while waiting for {what}")
-            state = self.state()
-            if state is not None:
-                try:
-                    if condition(state):
-                        return state
-                except (KeyError, TypeError, IndexError):
-                    pass
-            time.sleep(0.05)
-        brief = {k: v for k, v in (state or {}).items() if k not in ("input", "grid_levels", "drawing")}
-        raise AssertionError(f"timed out waiting for {what}; last state: {brief}")
+        super().__init__(display, state_file, "--weights", str(weights), log=log, ready_timeout=30,
+                         wait_timeout=15, xdo_timeout=60, poll_s=0.05, error=AssertionError)
 
     def settle(self) -> dict:
-        """The state once updates have stopped arriving."""
-        previous = None
-        for _ in range(100):
-            time.sleep(0.1)
-            state = self.state()
-            if state is not None and previous is not None and state["updates"] == previous["updates"] \
-                    and state == previous:
-                return state
-            previous = state
-        return previous
-
-    def key(self, *keys: str) -> None:
-        self.xdo("windowfocus", "--sync", self.window)
-        self.xdo("key", "--clearmodifiers", *keys)
-
-    def drag(self, points_px, button: int = 1) -> None:
-        """Press, move through the screen points, release: one real stroke."""
-        (x, y), rest = points_px[0], points_px[1:]
-        args = ["mousemove", str(x), str(y), "mousedown", str(button)]
-        for x, y in rest:
-            args += ["sleep", str(MOVE_PAUSE_S), "mousemove", str(x), str(y)]
-        args += ["sleep", str(MOVE_PAUSE_S), "mouseup", str(button)]
-        self.xdo(*args)
+        """The state once updates have stopped arriving (two equal reads 0.1 s apart; at most ~10 s)."""
+        return super().settle(quiet_s=0.1, poll_s=0.1, timeout=10)
 
     def canvas_points(self, stroke, state) -> list[tuple[int, int]]:
         canvas = state["canvas"]
@@ -109,7 +54,7 @@ class RunningApp:
         state = self.state()
         before = state["strokes"]
         for stroke in drawing.strokes:
-            self.drag(self.canvas_points(stroke, state), button)
+            self.drag(self.canvas_points(stroke, state), MOVE_PAUSE_S, button)
         return self.wait_for(lambda s: s["strokes"] == before + len(drawing.strokes), "the strokes to land")
 
     def click_cell(self, row: int, col: int, button: int = 1) -> None:
@@ -118,28 +63,12 @@ class RunningApp:
         y = grid["y"] + row * grid["cell"] + grid["cell"] // 2
         self.xdo("mousemove", str(x), str(y), "click", str(button))
 
-    def screenshot(self):
-        """The window as a PIL image, grabbed from the X server (no ImageMagick needed)."""
-        from PIL import ImageGrab
-        geometry = dict(line.split("=") for line in self.xdo("getwindowgeometry", "--shell", self.window).split())
-        x, y, width, height = (int(geometry[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
-        return ImageGrab.grab(bbox=(x, y, x + width, y + height), xdisplay=self.display)
-
     def title(self) -> str:
         return self.xdo("getwindowname", self.window).strip()
 
     def clear(self) -> dict:
         self.key("Escape")
         return self.wait_for(lambda s: s["verdict"] == "empty" and s["strokes"] == 0, "a cleared canvas")
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-        self.log.close()
 
 
 @pytest.fixture(scope="module")
