@@ -1,7 +1,8 @@
 """Training speed: one epoch of our NumPy trainer against one epoch of the PyTorch reference.
 
 Usage: python benchmarks/train_speed.py [--repeats 5] [--hidden 256 128] [--batch-size 128]
-                                        [--optimizer sgd|adam] [--data PATH] [--threads N] [--json]
+                                        [--optimizer sgd|adam] [--data PATH] [--threads N]
+                                        [--numpy-threads N] [--json]
 
 Both train a 784-H1-...-10 ReLU MLP with softmax cross-entropy on the 60,000 MNIST training images
 (float32 scaled to [0, 1], reshuffled every epoch, no augmentation) with the same optimiser as
@@ -29,11 +30,11 @@ from model.training import TrainConfig, as_training_inputs, build_model, train  
 SGD_LR, MOMENTUM, ADAM_LR = 0.05, 0.9, 1e-3
 
 
-def numpy_epoch_runner(X, y, hidden, batch_size, optimizer):
+def numpy_epoch_runner(X, y, hidden, batch_size, optimizer, blas_threads=1):
     """A function running one epoch of our trainer on a persistent model -> seconds of the loop."""
     config = TrainConfig(optimizer=optimizer, lr=SGD_LR if optimizer == "sgd" else ADAM_LR,
                          momentum=MOMENTUM, schedule="constant", batch_size=batch_size, epochs=1,
-                         val_split=0.0, hidden=tuple(hidden), seed=0)
+                         val_split=0.0, hidden=tuple(hidden), seed=0, blas_threads=blas_threads)
     model = build_model(config)
     state = {"seed": 0}
 
@@ -84,6 +85,9 @@ def main(argv=None) -> int:
     parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
     parser.add_argument("--data", default=None, help="MNIST folder or file (default: model.data search order)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch decides)")
+    parser.add_argument("--numpy-threads", type=int, default=1,
+                        help="OpenBLAS threads for our trainer (default 1, the trainer's default: best on a "
+                             "busy machine; on an idle one 2 can be faster for wide layers)")
     parser.add_argument("--no-torch", action="store_true", help="time our trainer only")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
@@ -97,7 +101,7 @@ def main(argv=None) -> int:
         return 2
     X, y = as_training_inputs(mnist.train_images, mnist.train_labels)
 
-    ours = numpy_epoch_runner(X, y, args.hidden, args.batch_size, args.optimizer)
+    ours = numpy_epoch_runner(X, y, args.hidden, args.batch_size, args.optimizer, args.numpy_threads)
     theirs, framework, threads = None, None, None
     torch_note = None
     if args.no_torch:
@@ -126,7 +130,7 @@ def main(argv=None) -> int:
         "numpy_seconds": numpy_median, "torch_seconds": torch_median, "ratio": ratio,
         "numpy_epochs": numpy_seconds, "torch_epochs": torch_seconds or None,
         "numpy_train_accuracy_last_epoch": ours.last_train_acc,
-        "framework": framework, "torch_threads": threads, "numpy_version": np.__version__,
+        "framework": framework, "torch_threads": threads, "numpy_threads": args.numpy_threads, "numpy_version": np.__version__,
         "hidden": args.hidden, "batch_size": args.batch_size, "optimizer": args.optimizer,
         "repeats": args.repeats, "samples": int(len(X)), "cpus": os.cpu_count(), "note": torch_note,
     }
