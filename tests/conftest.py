@@ -6,6 +6,11 @@ a user's fresh checkout passes; GUI tests start their own Xvfb and skip where th
 from __future__ import annotations
 
 import os
+
+# The tests' networks are tiny: a second OpenBLAS thread only adds hand-over cost, and on a busy
+# 2-core machine it made a test run 15 times slower. Set before anything imports NumPy; a value
+# the person set wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import shutil
 import subprocess
 import time
