@@ -112,3 +112,20 @@ def test_cached_rendering_equals_fresh_rendering(tmp_path):
     assert cached_other is False and not np.array_equal(other.images, fresh.images)
     kept = select(again, again.writers != "b")
     assert kept.writers.tolist() == ["a", "a", "c", "c"] and kept.images.shape == (4, 28, 28)
+
+
+def test_render_cache_keeps_only_the_most_recently_used_entries(tmp_path):
+    import os
+
+    from preprocessing.drawn_samples import CACHE_ENTRIES_KEPT, render_file_cached
+
+    drawings = [_seven("a"), _one("b")]
+    for seed in range(CACHE_ENTRIES_KEPT + 2):
+        render_file_cached(drawings, "f" * 64, tmp_path, 1, seed, workers=1)
+        for age, entry in enumerate(sorted(tmp_path.glob("drawn-*.npz"), key=os.path.getmtime)):
+            os.utime(entry, (age, age))  # file times in whole seconds: make the order unambiguous
+    entries = list(tmp_path.glob("drawn-*.npz"))
+    assert len(entries) == CACHE_ENTRIES_KEPT + 1
+    _, reused = render_file_cached(drawings, "f" * 64, tmp_path, 1, CACHE_ENTRIES_KEPT + 1, workers=1)
+    assert reused, "the newest entry must survive pruning"
+    assert not list(tmp_path.glob(".*.tmp")), "no temporary file may be left behind"
