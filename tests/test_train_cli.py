@@ -108,6 +108,7 @@ def _one_line_error(capsys) -> str:
     (["--drawings", "/nonexistent/d.jsonl", "--limit", "10"], "/nonexistent/d.jsonl"),
     (["--lr", "-1"], "lr"),
     (["--optimizer", "rmsprop"], "optimizer"),
+    (["--blas-threads", "0", "--limit", "10"], "--blas-threads"),
 ])
 def test_bad_input_is_one_line_and_exit_2(argv, fragment, capsys, tmp_path, sample):
     full = list(argv)
