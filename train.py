@@ -16,11 +16,9 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import json
-import math
 import os
 import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -444,6 +442,8 @@ def _save_curves(history: list[dict], out: Path, log) -> str | None:
     except Exception:
         log("note: matplotlib is not installed, so no plot of the training curves was saved")
         return None
+    from model.atomic import atomic_write
+
     path = out.with_name(out.stem + "_curves.png")
     epochs = [r["epoch"] for r in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
@@ -456,15 +456,10 @@ def _save_curves(history: list[dict], out: Path, log) -> str | None:
         ax_acc.plot(epochs, [r["val_acc"] * 100 for r in history], label="validation")
     ax_acc.set_xlabel("epoch"), ax_acc.set_ylabel("accuracy (%)"), ax_acc.legend()
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp)
-        os.replace(tmp, path)
+        atomic_write(path, lambda handle: fig.savefig(handle, format="png"))
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return str(path)
 
 

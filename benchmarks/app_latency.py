@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from xwindow import REPO_ROOT, AppWindow, ToolMissing, Xvfb  # noqa: E402
 
+from model.atomic import atomic_write_text  # noqa: E402
 from preprocessing.drawing import DrawingFormatError, read_drawings  # noqa: E402
 
 SAMPLE = REPO_ROOT / "tests" / "data" / "drawings_sample.jsonl"
@@ -156,9 +157,7 @@ def main(argv=None) -> int:
     if args.out:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(result, indent=1) + "\n")
-        os.replace(tmp, out)
+        atomic_write_text(out, json.dumps(result, indent=1) + "\n")
     if args.json:
         print(json.dumps(result))
         return 0

@@ -10,9 +10,7 @@ Keys x (uint8 (n, 28, 28)) and y (int64 (n,)); the same input always gives the s
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from model.atomic import atomic_write  # noqa: E402
 from model.data import DataError, load_mnist  # noqa: E402
 
 TEST_SAMPLE_SIZE = 2000
@@ -36,15 +35,8 @@ def balanced_indices(labels: np.ndarray, per_class: int, seed: int) -> np.ndarra
 
 
 def save_sample(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
-    os.close(handle)
-    try:
-        np.savez_compressed(temporary, x=images.astype(np.uint8), y=labels.astype(np.int64))
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; the sample is committed
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda handle: np.savez_compressed(handle, x=images.astype(np.uint8),
+                                                          y=labels.astype(np.int64)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +22,7 @@ from xwindow import REPO_ROOT, AppWindow, ToolMissing, Xvfb, require  # noqa: E4
 
 from app.controller import DigitPadController  # noqa: E402
 from app.replay import replay_drawing  # noqa: E402
+from model.atomic import atomic_write  # noqa: E402
 from model.weights_io import BUNDLED_WEIGHTS, WeightsError  # noqa: E402
 from preprocessing.drawing import DrawingFormatError, read_drawings  # noqa: E402
 
@@ -76,9 +76,8 @@ def main(argv=None) -> int:
                 app.wait_for(lambda s: s["strokes"] == len(drawing.strokes), "the drawing")
                 state = app.settle()
                 out.parent.mkdir(parents=True, exist_ok=True)
-                tmp_png = out.with_name(f".{out.name}.{os.getpid()}.tmp.png")
-                app.screenshot().save(tmp_png, format="PNG")
-                os.replace(tmp_png, out)
+                image = app.screenshot()
+                atomic_write(out, lambda handle: image.save(handle, format="PNG"))
             finally:
                 app.quit()
     except (ToolMissing, DrawingFormatError, WeightsError, RuntimeError, OSError) as exc:
