@@ -47,6 +47,9 @@ class PipelineSettings:
     min_ink: total ink (in raster pixels at full intensity) below which the canvas counts as empty.
     oversample: the crop is area-downsampled to about this many pixels per output pixel before
     the blur and the final resample.
+    input_pen: strokes are drawn for the network with a pen this many output pixels wide (in the
+    `box`-pixel ink box), whatever the brush on screen (preprocessing.input_pen); 0 draws them
+    with the brush as shown. A weights file without this setting predates it and gets 0.
     """
 
     field: int = 28
@@ -56,6 +59,7 @@ class PipelineSettings:
     ink_threshold: float = 0.05
     min_ink: float = 0.5
     oversample: float = 3.0
+    input_pen: float = 0.6
 
     def __post_init__(self) -> None:
         _validate_settings(self)
@@ -80,6 +84,7 @@ class PipelineSettings:
             if not isinstance(target, (list, tuple)) or len(target) != 2:
                 raise ValueError(f"preprocessing setting com_target must be [row, col], got {target!r}")
             values["com_target"] = tuple(target)
+        values.setdefault("input_pen", 0.0)  # such files were trained on strokes as drawn
         return cls(**values)
 
 
@@ -105,6 +110,9 @@ def _validate_settings(s: PipelineSettings) -> None:
         value = getattr(s, name)
         if not _is_real(value) or not ok(value):
             raise ValueError(f"preprocessing setting {name} must be a number {text}, got {value!r}")
+    if not _is_real(s.input_pen) or not 0 <= s.input_pen < s.box / 2:
+        raise ValueError(f"preprocessing setting input_pen must be a number in [0, {s.box / 2}), "
+                         f"got {s.input_pen!r}")
     target = s.com_target
     if not isinstance(target, tuple) or len(target) != 2 or not all(_is_real(v) for v in target):
         raise ValueError(f"preprocessing setting com_target must be (row, col) numbers, got {target!r}")
@@ -284,7 +292,9 @@ def preprocess(raster, settings: PipelineSettings = DEFAULT_SETTINGS, keep_stage
     scale = settings.box / max(box_h, box_w)  # output pixels per small pixel
     # Shrink just enough that the ink box, and most of the blur's halo (2 sigma), stays inside the
     # field with its centre of mass on target.
-    margin = min(2.0 * settings.blur_sigma, 0.5 * (field_px - settings.box))
+    # Without blur a quarter pixel still: ink sampled right at the field's edge would be cut, which
+    # moves the centre of mass (a 1x26 image with ink at both ends did).
+    margin = min(max(2.0 * settings.blur_sigma, 0.25), 0.5 * (field_px - settings.box))
     for c, t, lo, extent in ((centre[0], target[0], box_top, box_h), (centre[1], target[1], box_left, box_w)):
         before, after = c - lo, lo + extent - c
         if before > 1e-9:
