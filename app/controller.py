@@ -5,7 +5,10 @@ The Tk window and `app.replay` both drive a `DigitPadController` through the sam
 here imports Tk.
 
 The canvas is mirrored by a `preprocessing.raster.StrokeRaster` (never a screen grab), updated
-incrementally as the pen moves. Strokes are stored as fractions of the canvas side, so a resize or
+incrementally as the pen moves. The network reads a second drawing of the same strokes, made with
+a pen scaled to the digit instead of the person's brush (`preprocessing.input_pen`; the weights'
+`input_pen` setting, 0 = read the canvas as shown), so the brush and the size a person draws at
+do not change what the network sees. Strokes are stored as fractions of the canvas side, so a resize or
 an undo re-renders them at any pixel size. Raster coordinates are always computed from the stored
 fractions, which makes live drawing and re-rendering give bit-identical rasters.
 """
@@ -19,6 +22,7 @@ import numpy as np
 
 from model.weights_io import WeightsError, load_weights
 from preprocessing.drawing import Drawing
+from preprocessing.input_pen import InputPenRaster
 from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings, preprocess
 from preprocessing.raster import DEFAULT_BRUSH_FRACTION, StrokeRaster
 
@@ -175,6 +179,7 @@ class DigitPadController:
         self.eraser = False
         self.keep_stages = bool(keep_stages)
         self.raster = StrokeRaster(canvas_px, self.brush_fraction * canvas_px)
+        self.input_raster = self._new_input_raster()
         self.strokes: list[Stroke] = []
         self._undo: list[list[Stroke]] = []
         self._redo: list[list[Stroke]] = []
@@ -209,6 +214,8 @@ class DigitPadController:
         self._grid = None
         px, py = self._pixels(point)
         self.raster.add_dot(px, py, width_px=self._active_width * self.canvas_px, erase=self._active_erase)
+        if self.input_raster is not None:
+            self.input_raster.begin_stroke(point, self._active_width, self._active_erase)
         self._changed()
 
     def pen_move(self, x: float, y: float) -> None:
@@ -224,6 +231,8 @@ class DigitPadController:
         x1, y1 = self._pixels(point)
         self.raster.add_segment(x0, y0, x1, y1, width_px=self._active_width * self.canvas_px,
                                 erase=self._active_erase)
+        if self.input_raster is not None:
+            self.input_raster.extend_stroke(point)
         self._changed()
 
     def pen_up(self) -> None:
@@ -333,6 +342,7 @@ class DigitPadController:
             return
         self.canvas_px = canvas_px
         self.raster = StrokeRaster(canvas_px, self.brush_fraction * canvas_px)
+        self.input_raster = self._new_input_raster()
         self._rerender(keep_grid=True)
 
     # ------------------------------------------------------------------ drawings
@@ -367,8 +377,7 @@ class DigitPadController:
         settings = settings_from_metadata(metadata)
         self.model = model
         self.metadata = dict(metadata or {})
-        self.settings = settings
-        self._changed()
+        self._use_settings(settings)
 
     def load_weights(self, path: str | Path) -> str:
         """Load a weights file; on WeightsError the current model is kept. Returns its description."""
@@ -380,8 +389,8 @@ class DigitPadController:
             raise WeightsError(f"{path}: the network cannot run: {exc}") from None
         if probabilities.shape != (10,):
             raise WeightsError(f"{path}: the network gives shape {probabilities.shape}, expected (10,)")
-        self.model, self.metadata, self.settings = model, dict(metadata), settings
-        self._changed()
+        self.model, self.metadata = model, dict(metadata)
+        self._use_settings(settings)
         return describe_model(metadata)
 
     def describe_model(self) -> str:
@@ -410,7 +419,8 @@ class DigitPadController:
         """The reading of the canvas's own input (cached until the raster, model or settings change)."""
         if self._canvas_cache is None:
             # The raster itself (not its pixels): its running ink box spares the pipeline a full scan.
-            result = preprocess(self.raster, self.settings, keep_stages=self.keep_stages)
+            source = self.raster if self.input_raster is None else self.input_raster
+            result = preprocess(source, self.settings, keep_stages=self.keep_stages)
             stages = dict(result.stages) if self.keep_stages else {}
             image = None if result.empty or result.image is None else result.image
             self._canvas_cache = self._read_input(image, stages, "canvas")
@@ -423,6 +433,20 @@ class DigitPadController:
         probabilities = np.asarray(self.model.predict_proba(image), np.float32).reshape(10)
         digit, runner_up, confidence, verdict = judge(probabilities)
         return Reading(image, probabilities, digit, runner_up, confidence, verdict, stages, source)
+
+    def _new_input_raster(self) -> InputPenRaster | None:
+        if self.settings.input_pen <= 0:
+            return None
+        return InputPenRaster(self.canvas_px, self.settings.input_pen, self.settings.box)
+
+    def _use_settings(self, settings: PipelineSettings) -> None:
+        """Adopt new pipeline settings; the network's raster is drawn again if its pen changed."""
+        old_pen = (self.settings.input_pen, self.settings.box)
+        self.settings = settings
+        if (settings.input_pen, settings.box) != old_pen:
+            self.input_raster = self._new_input_raster()
+            self._rerender(keep_grid=True)
+        self._changed()
 
     def _checked_brush(self, fraction: float) -> float:
         fraction = float(fraction)
@@ -461,6 +485,8 @@ class DigitPadController:
         strokes = list(self.strokes)
         if self._active is not None:
             strokes.append(Stroke(tuple(self._active), self._active_width, self._active_erase))
+        if self.input_raster is not None:
+            self.input_raster.draw_strokes((s.points, s.width, s.erase) for s in strokes)
         for stroke in strokes:
             width_px = stroke.width * self.canvas_px
             previous = self._pixels(stroke.points[0])

@@ -49,6 +49,9 @@ MIN_CANVAS_PX = 400
 GRID_CELL_PX = 9
 #: Side of each pipeline-stage thumbnail.
 STAGE_PX = 84
+#: The first stage is the strokes as the network reads them (drawn with the digit-scaled pen when
+#: the weights ask for one), which is not the canvas as shown.
+STAGE_TITLES = {"raw": "strokes read"}
 #: Width of the probability bars' drawing area.
 BARS_WIDTH = 250
 GRID_HINT = "Click to paint a cell, right-click to erase"
@@ -66,7 +69,8 @@ SHORTCUTS = [
     ("Left drag on the canvas", "draw"),
     ("Right drag on the canvas", "erase"),
     ("E", "toggle the eraser tool"),
-    ("[  /  ]", "thinner / thicker brush"),
+    ("[  /  ]", "thinner / thicker brush (for the eye: the network reads\n"
+                "your strokes drawn with a fine pen scaled to the digit)"),
     ("Esc  or  Delete", "clear the canvas"),
     ("Ctrl+Z", "undo"),
     ("Ctrl+Y  or  Ctrl+Shift+Z", "redo"),
@@ -375,7 +379,8 @@ class DigitPadWindow:
         for column, name in enumerate(self._stage_names):
             image = tk.Label(frame, image=blank, background=PAPER, highlightbackground=BORDER, highlightthickness=1)
             image.grid(row=1, column=column, padx=(PAD if column == 0 else 8, PAD if column == 4 else 0))
-            ttk.Label(frame, text=name, style="Muted.TLabel").grid(row=2, column=column, pady=(2, 6))
+            ttk.Label(frame, text=STAGE_TITLES.get(name, name), style="Muted.TLabel").grid(
+                row=2, column=column, pady=(2, 6))
             self._stage_labels.append(image)
 
     def _bind_keys(self) -> None:

@@ -31,6 +31,7 @@ import numpy as np
 
 from model.atomic import atomic_write
 from preprocessing.drawing import Drawing, DrawingFormatError, read_drawings
+from preprocessing.input_pen import InputPenRaster
 from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings, preprocess
 from preprocessing.raster import DEFAULT_BRUSH_FRACTION, StrokeRaster
 
@@ -92,9 +93,16 @@ def place(drawing: Drawing, height: float, centre: tuple[float, float] | None,
 def render_one(drawing: Drawing, brush_fraction: float, canvas_px: int = DEFAULT_CANVAS_PX,
                settings: PipelineSettings = DEFAULT_SETTINGS) -> np.ndarray | None:
     """Draw a (placed) drawing on a fresh canvas with the given brush, return the 28x28 input
-    (float32) or None when the pipeline finds no ink."""
-    raster = StrokeRaster(canvas_px, brush_fraction * canvas_px)
-    raster.draw(drawing)
+    (float32) or None when the pipeline finds no ink. With a `settings.input_pen`, the network
+    reads the strokes drawn with the digit-scaled pen, as in the app; the brush then only sets the
+    width of eraser strokes that have none recorded."""
+    if settings.input_pen > 0:
+        raster = InputPenRaster(canvas_px, settings.input_pen, settings.box)
+        raster.draw_strokes((stroke, drawing.stroke_width(i) or brush_fraction, drawing.stroke_erases(i))
+                            for i, stroke in enumerate(drawing.strokes))
+    else:
+        raster = StrokeRaster(canvas_px, brush_fraction * canvas_px)
+        raster.draw(drawing)
     return preprocess(raster, settings).image
 
 
@@ -183,7 +191,7 @@ def _renderer_fingerprint() -> str:
 
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("raster.py", "pipeline.py", "drawn_samples.py"):
+    for name in ("raster.py", "input_pen.py", "pipeline.py", "drawn_samples.py"):
         try:
             digest.update((here / name).read_bytes())
         except OSError:

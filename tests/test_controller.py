@@ -9,7 +9,7 @@ from app.controller import (BRUSH_STEP_FACTOR, ERASER_WIDTH_FACTOR, MAX_BRUSH_FR
 from model.mlp import MLP
 from model.weights_io import WeightsError, save_weights
 from preprocessing.drawing import read_drawings, write_drawings
-from preprocessing.pipeline import DEFAULT_SETTINGS
+from preprocessing.pipeline import DEFAULT_SETTINGS, preprocess
 
 CANVAS = 280
 
@@ -229,6 +229,42 @@ def test_a_thicker_brush_lays_down_more_ink(controller):
     draw(controller, SEVEN)
     assert controller.raster.pixels.sum() > 2 * thin
     assert [s.width for s in controller.strokes] == pytest.approx([0.09, 0.09])
+
+
+def test_the_network_reads_the_same_input_whatever_the_brush(controller):
+    inputs = []
+    for brush in (MIN_BRUSH_FRACTION, 0.08, MAX_BRUSH_FRACTION):
+        controller.clear()
+        controller.set_brush(brush)
+        draw(controller, SEVEN)
+        inputs.append(controller.reading().input)
+    for other in inputs[1:]:
+        np.testing.assert_array_equal(other, inputs[0])
+    # ... while the canvas shows each brush as it is.
+    assert controller.raster.pixels.sum() > 5 * controller.input_raster.pixels.sum()
+
+
+def test_the_network_reads_nearly_the_same_input_whatever_the_size(controller):
+    def input_at(factor):
+        controller.clear()
+        draw(controller, [[(0.5 + (x - 0.5) * factor, 0.5 + (y - 0.5) * factor) for x, y in s] for s in SEVEN])
+        return controller.reading().input
+
+    small, large = input_at(0.35 / 0.65), input_at(0.85 / 0.65)
+    assert np.abs(small - large).sum() < 0.1 * large.sum()
+
+
+def test_weights_without_an_input_pen_read_the_canvas_as_drawn(controller, mlp):
+    draw(controller, SEVEN)
+    with_pen = controller.reading().input
+    legacy = {"preprocessing": {k: v for k, v in DEFAULT_SETTINGS.to_dict().items() if k != "input_pen"}}
+    controller.set_model(mlp, legacy)
+    assert controller.settings.input_pen == 0 and controller.input_raster is None
+    as_drawn = controller.reading().input
+    assert as_drawn.sum() > 2 * with_pen.sum()
+    np.testing.assert_array_equal(as_drawn, preprocess(controller.raster, controller.settings).image)
+    controller.set_model(mlp, {"preprocessing": DEFAULT_SETTINGS.to_dict()})
+    np.testing.assert_array_equal(controller.reading().input, with_pen)
 
 
 def test_grid_edits_change_the_input_and_the_next_canvas_edit_returns_to_the_canvas(controller):

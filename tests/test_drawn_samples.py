@@ -1,12 +1,17 @@
 """preprocessing.drawn_samples: drawings -> 28x28 training images via the real raster and pipeline."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
+from app.controller import DigitPadController
+from app.replay import replay_drawing
+from model.mlp import MLP
 from preprocessing.drawing import Drawing, read_drawings
 from preprocessing.drawn_samples import (exclude_writers, place, render_one, render_samples)
-from preprocessing.pipeline import preprocess
+from preprocessing.pipeline import DEFAULT_SETTINGS, preprocess
 from preprocessing.raster import StrokeRaster
 
 
@@ -38,11 +43,19 @@ def test_place_sets_the_height_and_keeps_the_digit_on_the_canvas():
 
 def test_render_one_is_the_real_raster_and_pipeline():
     drawing = place(_seven(), 0.6, (0.5, 0.5))
-    image = render_one(drawing, 0.06, canvas_px=224)
+    as_drawn = dataclasses.replace(DEFAULT_SETTINGS, input_pen=0.0)
+    image = render_one(drawing, 0.06, canvas_px=224, settings=as_drawn)
     raster = StrokeRaster(224, 0.06 * 224)
     raster.draw(drawing)
-    np.testing.assert_array_equal(image, preprocess(raster).image)
+    np.testing.assert_array_equal(image, preprocess(raster, as_drawn).image)
     assert image.shape == (28, 28) and image.dtype == np.float32
+
+
+def test_render_one_reads_what_the_app_reads():
+    drawing = place(_seven(), 0.6, (0.5, 0.5))
+    controller = DigitPadController(MLP([784, 8, 10], seed=0), DEFAULT_SETTINGS, canvas_px=224)
+    replay_drawing(controller, drawing, brush_fraction=0.06)
+    np.testing.assert_array_equal(render_one(drawing, 0.06, canvas_px=224), controller.reading().input)
 
 
 def test_render_samples_shapes_labels_writers_and_ranges():
@@ -68,10 +81,12 @@ def test_same_seed_same_images_whatever_the_number_of_workers():
     assert not np.array_equal(one.images, other.images)
 
 
-def test_thicker_brush_gives_more_ink():
+def test_the_brush_changes_the_input_only_without_the_input_pen():
     drawing = place(_seven(), 0.6, (0.5, 0.5))
-    thin = render_one(drawing, 0.02)
-    thick = render_one(drawing, 0.15)
+    np.testing.assert_array_equal(render_one(drawing, 0.02), render_one(drawing, 0.15))
+    as_drawn = dataclasses.replace(DEFAULT_SETTINGS, input_pen=0.0)
+    thin = render_one(drawing, 0.02, settings=as_drawn)
+    thick = render_one(drawing, 0.15, settings=as_drawn)
     assert thick.sum() > 1.5 * thin.sum()
 
 

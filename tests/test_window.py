@@ -142,8 +142,9 @@ def test_drawing_a_digit_updates_title_grid_and_bars(running, clear_drawing, wei
     assert int(match.group(4)) == round(state["confidence"] * 100)
     image = np.array(state["input"])
     assert image.shape == (28, 28) and image.max() > 0.5
-    # Every grid cell is shaded by its input value (to the nearest of 256 shades).
-    assert np.abs(np.array(state["grid_levels"]) - image * 255).max() <= 0.51
+    # Every grid cell is shaded by its input value (to the nearest of 256 shades; the state file
+    # rounds the input to 4 decimals, which is another 255 * 0.00005 of slack).
+    assert np.abs(np.array(state["grid_levels"]) - image * 255).max() <= 0.5 + 255 * 0.00005 + 1e-9
     if weights[1]:
         assert state["digit"] == clear_drawing.label
 
