@@ -160,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--canvas", type=_canvas_px, default=DEFAULT_CANVAS_PX, metavar="PX",
                         help=f"canvas side in pixels (default {DEFAULT_CANVAS_PX}, the window's default)")
     parser.add_argument("--brush", type=_brush_fraction, default=DEFAULT_BRUSH_FRACTION, metavar="FRACTION",
-                        help=f"brush width as a fraction of the canvas side (default {DEFAULT_BRUSH_FRACTION:g})")
+                        help=f"brush width as a fraction of the canvas side (default {DEFAULT_BRUSH_FRACTION:g}); "
+                             "it changes what the network reads only for weights without an input pen "
+                             "(preprocessing setting input_pen 0)")
     return parser
 
 

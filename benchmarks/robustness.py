@@ -6,7 +6,9 @@ Every drawing is re-placed on the canvas (centred) at 35 % and at 85 % of the ca
 the app's default brush, and at 60 % height with the thinnest and with the thickest brush the app
 offers (app.controller.MIN_BRUSH_FRACTION / MAX_BRUSH_FRACTION), then replayed through the app's
 controller (app.replay.evaluate). The spreads (large - small, thick - thin) are printed in
-percentage points.
+percentage points. Weights whose preprocessing has an `input_pen` (the bundled ones do) read every
+drawing with a pen scaled to the digit, so the brush leaves their input unchanged and the size
+changes it only by pixel sampling; the benchmark measures that rather than assuming it.
 
 Honest by construction: a weights file is only scored on writers it never trained on, read from its
 metadata (writers excluded with --exclude-writers, or every writer when the drawing file was not in

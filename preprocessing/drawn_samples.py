@@ -5,6 +5,9 @@ default the 35-85 % that people use), a random position on the canvas and a rand
 (over the app's brush range: a third of the draws log-uniform, the rest uniform), drawn with `preprocessing.raster.StrokeRaster` (the same
 segment code as live drawing) and turned into the network's 28x28 input by
 `preprocessing.pipeline.preprocess`, so the network trains on exactly what the app will feed it.
+With the settings' `input_pen` (the default) the network reads the strokes drawn with the
+digit-scaled pen of `preprocessing.input_pen`, as in the app, and the brush only widens eraser
+strokes that have no recorded width.
 
 The canvas is rendered at `canvas_px` pixels (224 by default, half the app's 448): the pipeline
 scales the ink box to 20 px anyway, and the result differs from a 448 px render by about 0.002 per
