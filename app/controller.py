@@ -8,9 +8,9 @@ The canvas is mirrored by a `preprocessing.raster.StrokeRaster` (never a screen 
 incrementally as the pen moves. The network reads a second drawing of the same strokes, made with
 a pen scaled to the digit instead of the person's brush (`preprocessing.input_pen`; the weights'
 `input_pen` setting, 0 = read the canvas as shown), so the brush and the size a person draws at
-do not change what the network sees. Strokes are stored as fractions of the canvas side, so a resize or
-an undo re-renders them at any pixel size. Raster coordinates are always computed from the stored
-fractions, which makes live drawing and re-rendering give bit-identical rasters.
+do not change what the network sees. Strokes are stored as fractions of the canvas side, so a
+resize or an undo re-renders them at any pixel size. Raster coordinates are always computed from
+the stored fractions, which makes live drawing and re-rendering give bit-identical rasters.
 """
 from __future__ import annotations
 

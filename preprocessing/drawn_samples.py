@@ -2,9 +2,10 @@
 
 Each drawing is re-placed at a random size (digit height a random fraction of the canvas, by
 default the 35-85 % that people use), a random position on the canvas and a random brush width
-(over the app's brush range: a third of the draws log-uniform, the rest uniform), drawn with `preprocessing.raster.StrokeRaster` (the same
-segment code as live drawing) and turned into the network's 28x28 input by
-`preprocessing.pipeline.preprocess`, so the network trains on exactly what the app will feed it.
+(over the app's brush range: a third of the draws log-uniform, the rest uniform), drawn with
+`preprocessing.raster.StrokeRaster` (the same segment code as live drawing) and turned into the
+network's 28x28 input by `preprocessing.pipeline.preprocess`, so the network trains on exactly
+what the app will feed it.
 With the settings' `input_pen` (the default) the network reads the strokes drawn with the
 digit-scaled pen of `preprocessing.input_pen`, as in the app, and the brush only widens eraser
 strokes that have no recorded width.
