@@ -488,12 +488,5 @@ class DigitPadController:
         if self.input_raster is not None:
             self.input_raster.draw_strokes((s.points, s.width, s.erase) for s in strokes)
         for stroke in strokes:
-            width_px = stroke.width * self.canvas_px
-            previous = self._pixels(stroke.points[0])
-            self.raster.add_dot(previous[0], previous[1], width_px=width_px, erase=stroke.erase)
-            for point in stroke.points[1:]:
-                current = self._pixels(point)
-                self.raster.add_segment(previous[0], previous[1], current[0], current[1],
-                                        width_px=width_px, erase=stroke.erase)
-                previous = current
+            self.raster.draw_pen_stroke(stroke.points, stroke.width * self.canvas_px, stroke.erase)
         self._changed()

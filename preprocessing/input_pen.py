@@ -138,15 +138,17 @@ class InputPenRaster:
 
     def _redraw(self) -> None:
         self.raster.clear()
+        if self.pen_fraction is None:
+            return  # eraser strokes alone: nothing to draw or to rub out
         for points, width, erase in self._strokes:
-            self._draw_piece(points[0], points[0], width, erase)
-            for previous, point in zip(points, points[1:]):
-                self._draw_piece(previous, point, width, erase)
+            self.raster.draw_pen_stroke(points, self._width_px(width, erase), erase)
 
     def _draw_piece(self, start: Point, end: Point, width: float, erase: bool) -> None:
         if not erase and self.pen_fraction is None:
             return
-        side = float(self.size_px)
-        width_px = (width if erase else self.pen_fraction) * side
+        side = self.size_px
         self.raster.add_segment(start[0] * side, start[1] * side, end[0] * side, end[1] * side,
-                                width_px=width_px, erase=erase)
+                                width_px=self._width_px(width, erase), erase=erase)
+
+    def _width_px(self, width: float, erase: bool) -> float:
+        return (width if erase else self.pen_fraction) * self.size_px

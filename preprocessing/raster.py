@@ -120,6 +120,18 @@ class StrokeRaster:
         for (xa, ya), (xb, yb) in zip(points, points[1:]):
             self.add_segment(xa, ya, xb, yb, width_px=width_px, erase=erase)
 
+    def draw_pen_stroke(self, points, width_px: float, erase: bool = False) -> None:
+        """Draw a stroke whose points are fractions of the canvas side (the width) the way live pen
+        events draw it: a dot at the first point, then one segment per step. Drawing strokes again
+        this way gives pixels bit-identical to drawing them live."""
+        side = self.width_px
+        previous = (points[0][0] * side, points[0][1] * side)
+        self.add_dot(previous[0], previous[1], width_px=width_px, erase=erase)
+        for x, y in points[1:]:
+            current = (x * side, y * side)
+            self.add_segment(previous[0], previous[1], current[0], current[1], width_px=width_px, erase=erase)
+            previous = current
+
     def draw(self, drawing: Drawing) -> None:
         """Add a whole Drawing (fractions of the canvas side) with this raster's brush."""
         scale = float(self.width_px)
