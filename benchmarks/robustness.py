@@ -35,7 +35,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-DEFAULT_DRAWINGS = REPO_ROOT.parent / "shared" / "data" / "strokes" / "pendigits-dev.jsonl"
+# The drawings writer_cv.py's fold models are trained and held out on.
+from benchmarks.writer_cv import DEFAULT_DRAWINGS  # noqa: E402
 SMALL, LARGE, MIDDLE = 0.35, 0.85, 0.60
 #: --mouse: a point every MOUSE_STEP_PX along the strokes, at whole pixels of a MOUSE_CANVAS_PX canvas.
 MOUSE_STEP_PX, MOUSE_CANVAS_PX, TREMOR_PX = 3.0, 448, 1.5
