@@ -161,6 +161,14 @@ def _parse_strokes_carefully(strokes: object) -> list[list[Point]]:
     return parsed
 
 
+def _check_per_stroke(name: str, values: object, strokes: int) -> None:
+    """A per-stroke field must be a list with one entry per stroke."""
+    if not isinstance(values, list):
+        raise ValueError(f"'{name}' must be a list, got {_json_type(values)}")
+    if len(values) != strokes:
+        raise ValueError(f"'{name}' has {len(values)} entries for {strokes} strokes")
+
+
 def validate_drawing(drawing: Drawing) -> None:
     """Raise ValueError naming the first problem of an in-memory Drawing."""
     _parse_strokes(drawing.strokes)
@@ -171,20 +179,14 @@ def validate_drawing(drawing: Drawing) -> None:
         raise ValueError(f"writer must be a string or absent, got {_json_type(drawing.writer)}")
     n = len(drawing.strokes)
     if drawing.widths is not None:
-        if not isinstance(drawing.widths, list):
-            raise ValueError(f"'widths' must be a list, got {_json_type(drawing.widths)}")
-        if len(drawing.widths) != n:
-            raise ValueError(f"'widths' has {len(drawing.widths)} entries for {n} strokes")
+        _check_per_stroke("widths", drawing.widths, n)
         for i, width in enumerate(drawing.widths):
             if width is None:
                 continue
             if not _is_number(width) or not math.isfinite(width) or not 0.0 < width <= 1.0:
                 raise ValueError(f"widths[{i}] must be a number in (0, 1] or null, got {json.dumps(width)[:40]}")
     if drawing.erase is not None:
-        if not isinstance(drawing.erase, list):
-            raise ValueError(f"'erase' must be a list, got {_json_type(drawing.erase)}")
-        if len(drawing.erase) != n:
-            raise ValueError(f"'erase' has {len(drawing.erase)} entries for {n} strokes")
+        _check_per_stroke("erase", drawing.erase, n)
         for i, flag in enumerate(drawing.erase):
             if not isinstance(flag, bool):
                 raise ValueError(f"erase[{i}] must be true or false, got {json.dumps(flag)[:40]}")
