@@ -1,4 +1,8 @@
 """Digit Pad's network: a from-scratch NumPy multilayer perceptron, its training and its files."""
+
+#: The version of Digit Pad (the package's single source; pyproject.toml reads it).
+__version__ = "0.2.0"
+
 from model.layers import BatchNorm, Dense, Dropout, ReLU
 from model.losses import log_softmax, softmax, softmax_cross_entropy
 from model.mlp import MLP

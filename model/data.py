@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from model.atomic import atomic_write_bytes
+from model.userdata import cache_dir
 
 __all__ = [
     "DataError",
@@ -532,19 +533,19 @@ def _npz_pair(archive, images_key: str, labels_key: str, name: str
 # ------------------------------------------------------------------------------ finding data
 
 def mnist_cache_dir() -> Path:
-    """$DIGITPAD_CACHE_DIR, else $XDG_CACHE_HOME/digit-pad/mnist, else ~/.cache/digit-pad/mnist."""
-    explicit = os.environ.get("DIGITPAD_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "digit-pad" / "mnist"
+    """The MNIST download cache: ``mnist/`` in the user cache folder (see model.userdata)."""
+    return cache_dir() / "mnist"
 
 
-def workplace_mnist_dir() -> Path:
+def workplace_mnist_dir() -> Path | None:
+    """The developers' copy, ../shared/data/mnist beside a source checkout ($DIGITPAD_SHARED
+    overrides ../shared); None for an installed copy, whose parent folder is site-packages."""
     shared = os.environ.get("DIGITPAD_SHARED")
-    root = Path(shared) if shared else REPO_ROOT.parent / "shared"
-    return root / "data" / "mnist"
+    if shared:
+        return Path(shared) / "data" / "mnist"
+    if not (REPO_ROOT / "pyproject.toml").is_file():
+        return None
+    return REPO_ROOT.parent / "shared" / "data" / "mnist"
 
 
 def _idx_candidates(folder: Path, standard: str) -> list[Path]:
@@ -697,7 +698,7 @@ def load_mnist(data: str | os.PathLike | None = None, *, download: bool = True,
     """Load MNIST from `data` (folder or file) or, with data=None, from the first place that has it.
 
     Search order with data=None: $DIGITPAD_MNIST_DIR; the user cache (`mnist_cache_dir()`); the
-    workplace copy ../shared/data/mnist beside the repository; a download from the mirrors
+    developers' copy ../shared/data/mnist beside a source checkout; a download from the mirrors
     ($DIGITPAD_MNIST_MIRRORS, comma-separated, overrides DEFAULT_MIRRORS) into the cache.
     Cached and downloaded IDX files are checked against `expected_sha256` (default MNIST_SHA256).
     """
@@ -712,7 +713,7 @@ def load_mnist(data: str | os.PathLike | None = None, *, download: bool = True,
     if cached is not None:
         return cached
     workplace = workplace_mnist_dir()
-    if workplace.is_dir():
+    if workplace is not None and workplace.is_dir():
         found = _load_folder(workplace)
         if found is not None:
             return found

@@ -9,6 +9,7 @@ Every problem found on loading raises WeightsError with one line naming the file
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.resources
 import inspect
 import json
 import zipfile
@@ -25,7 +26,10 @@ METADATA_KEY = "metadata_json"
 CSV_CONFIG_NAME = "model.json"
 # numpy >= 2 accepts allow_pickle when saving; older versions never pickle numeric/str arrays anyway
 _NO_PICKLE = {"allow_pickle": False} if "allow_pickle" in inspect.signature(np.savez_compressed).parameters else {}
-BUNDLED_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "mlp.npz"
+#: The weights shipped with the app: package data of the `weights` package, so a source checkout
+#: and an installed copy (wheel, pipx) both find them. pip installs packages as plain folders, so
+#: the resource is a real file that np.load can open.
+BUNDLED_WEIGHTS = Path(str(importlib.resources.files("weights").joinpath("mlp.npz")))
 
 
 class WeightsError(ValueError):

@@ -11,14 +11,23 @@ import os
 # 2-core machine it made a test run 15 times slower. Set before anything imports NumPy; a value
 # the person set wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import atexit
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The tests never read or write the person's own data and cache folders (models, settings,
+# downloads): every test session gets empty ones of its own (subprocesses inherit them).
+_USER_FOLDERS = Path(tempfile.mkdtemp(prefix="digitpad-tests-"))
+os.environ["DIGITPAD_DATA_DIR"] = str(_USER_FOLDERS / "data")
+os.environ["DIGITPAD_CACHE_DIR"] = str(_USER_FOLDERS / "cache")
+atexit.register(shutil.rmtree, _USER_FOLDERS, ignore_errors=True)
 TEST_DATA = REPO_ROOT / "tests" / "data"
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
 

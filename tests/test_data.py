@@ -97,10 +97,10 @@ def csv_row(label: str = "3", pixels: list[str] | None = None) -> str:
 @pytest.fixture
 def isolated_env(tmp_path, monkeypatch):
     """No MNIST anywhere: empty cache in tmp_path, no env folder, no workplace copy, no mirrors."""
-    cache = tmp_path / "cache"
+    cache = tmp_path / "cache" / "mnist"
     monkeypatch.delenv("DIGITPAD_MNIST_DIR", raising=False)
     monkeypatch.delenv("DIGITPAD_MNIST_MIRRORS", raising=False)
-    monkeypatch.setenv("DIGITPAD_CACHE_DIR", str(cache))
+    monkeypatch.setenv("DIGITPAD_CACHE_DIR", str(cache.parent))
     monkeypatch.setenv("DIGITPAD_SHARED", str(tmp_path / "no-shared"))
     return cache
 
@@ -419,7 +419,7 @@ def test_sha256_uncompressed_ignores_compression(tmp_path):
 
 def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DIGITPAD_CACHE_DIR", str(tmp_path / "explicit"))
-    assert mnist_cache_dir() == tmp_path / "explicit"
+    assert mnist_cache_dir() == tmp_path / "explicit" / "mnist"
     monkeypatch.delenv("DIGITPAD_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert mnist_cache_dir() == tmp_path / "xdg" / "digit-pad" / "mnist"
