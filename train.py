@@ -581,6 +581,7 @@ def run_training(args: argparse.Namespace, settings: dict[str, Any], argv: list[
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from model.data import DataError
+    from model.oneline import one_line
     from model.weights_io import WeightsError
     from preprocessing.drawing import DrawingFormatError
 
@@ -593,8 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = resolve_settings(args, base)
         return run_training(args, settings, argv, explicit_drawings=args.drawings is not None)
     except (DataError, WeightsError, DrawingFormatError, UsageError, OSError) as exc:
-        message = " ".join(str(exc).split())
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("\ninterrupted: nothing was written", file=sys.stderr)

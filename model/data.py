@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from model.atomic import atomic_write_bytes
+from model.oneline import one_line
 from model.userdata import cache_dir
 
 __all__ = [
@@ -104,10 +105,6 @@ class MnistData:
 
 # ----------------------------------------------------------------------------------- helpers
 
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
 def _read_file_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -116,7 +113,7 @@ def _read_file_bytes(path: Path) -> bytes:
     except IsADirectoryError:
         raise DataError(f"{path}: is a folder, expected a file") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({_one_line(exc.strerror or exc)})") from None
+        raise DataError(f"{path}: cannot read ({one_line(exc.strerror or exc)})") from None
 
 
 def _gunzip_if_needed(raw: bytes, name: str) -> bytes:
@@ -126,7 +123,7 @@ def _gunzip_if_needed(raw: bytes, name: str) -> bytes:
     try:
         return gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{name}: not a valid gzip file ({_one_line(exc)})") from None
+        raise DataError(f"{name}: not a valid gzip file ({one_line(exc)})") from None
 
 
 def _uncompressed_bytes(path: Path) -> bytes:
@@ -454,7 +451,7 @@ def read_npz_splits(path: str | os.PathLike) -> dict[str, tuple[np.ndarray, np.n
         with open(path, "rb") as stream:
             signature = stream.read(6)
     except OSError as exc:
-        raise DataError(f"{name}: cannot read ({_one_line(exc.strerror or exc)})") from None
+        raise DataError(f"{name}: cannot read ({one_line(exc.strerror or exc)})") from None
     if not signature:
         raise DataError(f"{name}: file is empty")
     if not signature.startswith(b"PK") and signature != b"\x93NUMPY":
@@ -462,7 +459,7 @@ def read_npz_splits(path: str | os.PathLike) -> dict[str, tuple[np.ndarray, np.n
     try:
         archive = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{name}: not a readable .npz archive ({_one_line(exc)})") from None
+        raise DataError(f"{name}: not a readable .npz archive ({one_line(exc)})") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise DataError(f"{name}: a single .npy array, expected an .npz archive of images and labels")
     with archive:
@@ -496,9 +493,9 @@ def _npz_member(archive, key: str, name: str) -> np.ndarray:
     except ValueError as exc:
         if "pickle" in str(exc):
             raise DataError(f"{name}: array {key!r} holds Python objects (pickle); refused") from None
-        raise DataError(f"{name}: array {key!r} is unreadable ({_one_line(exc)})") from None
+        raise DataError(f"{name}: array {key!r} is unreadable ({one_line(exc)})") from None
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-        raise DataError(f"{name}: array {key!r} is corrupt ({_one_line(exc)})") from None
+        raise DataError(f"{name}: array {key!r} is corrupt ({one_line(exc)})") from None
 
 
 def _npz_pair(archive, images_key: str, labels_key: str, name: str
@@ -753,7 +750,7 @@ def download_mnist(cache: str | os.PathLike | None = None, *, mirrors: list[str]
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DataError(f"{cache}: cannot create the MNIST cache folder ({_one_line(exc.strerror or exc)})") from None
+        raise DataError(f"{cache}: cannot create the MNIST cache folder ({one_line(exc.strerror or exc)})") from None
     for standard in names:
         file_name = f"{standard}.gz"
         failures = []
@@ -774,7 +771,7 @@ def download_mnist(cache: str | os.PathLike | None = None, *, mirrors: list[str]
             try:
                 atomic_write_bytes(cache / file_name, payload)
             except OSError as exc:
-                raise DataError(f"{cache / file_name}: cannot write ({_one_line(exc.strerror or exc)})") from None
+                raise DataError(f"{cache / file_name}: cannot write ({one_line(exc.strerror or exc)})") from None
             break
         else:
             raise DataError(
@@ -816,9 +813,9 @@ def _fetch(url: str, label: str | None) -> bytes:
     except urllib.error.HTTPError as exc:
         raise DataError(f"{url}: HTTP {exc.code}") from None
     except urllib.error.URLError as exc:
-        raise DataError(f"{url}: {_one_line(exc.reason)}") from None
+        raise DataError(f"{url}: {one_line(exc.reason)}") from None
     except (OSError, ValueError, http.client.HTTPException) as exc:  # timeouts, resets, bad URLs
-        raise DataError(f"{url}: {_one_line(exc)}") from None
+        raise DataError(f"{url}: {one_line(exc)}") from None
 
 
 def _show_progress(label: str, received: int, total: int) -> None:

@@ -31,6 +31,8 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import special
 
+from model.oneline import one_line
+
 
 class ImageError(ValueError):
     """An image file that cannot be used as a drawing; the message is one line naming the file."""
@@ -346,7 +348,7 @@ def raster_from_image(source, *, name: str | None = None) -> np.ndarray:
         try:
             image.load()
         except Exception as exc:  # noqa: BLE001 - PIL raises many kinds for corrupt data
-            raise ImageError(f"{label}: cannot read image ({_short(exc)})") from None
+            raise ImageError(f"{label}: cannot read image ({one_line(exc, 120)})") from None
     else:
         if not isinstance(source, (str, os.PathLike)):
             raise ImageError(f"{label or '<image>'}: expected a file path or a PIL image, got {type(source).__name__}")
@@ -368,7 +370,7 @@ def raster_from_image(source, *, name: str | None = None) -> np.ndarray:
         except Image.DecompressionBombError:
             raise ImageError(f"{label}: image is too large") from None
         except Exception as exc:  # noqa: BLE001 - truncated/corrupt files raise OSError, SyntaxError, ...
-            raise ImageError(f"{label}: corrupt or unreadable image ({_short(exc)})") from None
+            raise ImageError(f"{label}: corrupt or unreadable image ({one_line(exc, 120)})") from None
     try:
         image = ImageOps.exif_transpose(image) or image  # photos: the orientation the camera meant
     except Exception:  # noqa: BLE001 - a broken EXIF block should not stop the import
@@ -378,13 +380,8 @@ def raster_from_image(source, *, name: str | None = None) -> np.ndarray:
     try:
         grey = _luminance(image)
     except Exception as exc:  # noqa: BLE001
-        raise ImageError(f"{label}: cannot convert image mode {image.mode} ({_short(exc)})") from None
+        raise ImageError(f"{label}: cannot convert image mode {image.mode} ({one_line(exc, 120)})") from None
     return _normalise_ink(grey)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:120]
 
 
 def _luminance(image: Image.Image) -> np.ndarray:
