@@ -184,6 +184,31 @@ def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0
         height=np.concatenate(heights))
 
 
+def render_images(drawings: Sequence[Drawing], variants: int = 1, seed: int = 0, *,
+                  height_range: tuple[float, float] = DEFAULT_HEIGHT_RANGE,
+                  brush_range: tuple[float, float] = DEFAULT_BRUSH_RANGE,
+                  canvas_px: int = DEFAULT_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
+                  workers: int | None = 1, chunk: int = 250) -> tuple[np.ndarray, np.ndarray]:
+    """`variants` random placements of every drawing, labelled or not, rendered exactly as
+    render_samples renders digits -> (images (n, 28, 28) float32, source (n,) int64: the index in
+    `drawings` each image came from). Drawings the pipeline finds empty give no image."""
+    if variants < 1:
+        raise ValueError(f"variants must be >= 1, got {variants}")
+    jobs = [(list(drawings[i:i + chunk]), i, variants, seed, tuple(height_range), tuple(brush_range),
+             int(canvas_px), settings) for i in range(0, len(drawings), chunk)]
+    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
+    if workers == 1 or len(jobs) <= 1:
+        results = [_render_chunk(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            results = list(pool.map(_render_chunk, jobs))
+    images = [stack for _, stack, _, _ in results]
+    source = [job[1] + np.asarray(kept, dtype=np.int64) for job, (kept, _, _, _) in zip(jobs, results)]
+    if not images:
+        return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64)
+    return np.concatenate(images), np.concatenate(source).astype(np.int64)
+
+
 #: Bump when rendering changes in a way the cache key does not capture.
 _CACHE_VERSION = 2
 
