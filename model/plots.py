@@ -121,7 +121,8 @@ def _curve_axes(fig: Figure, box, x_range, values: list[float], *, log_ok: bool,
     if log_ok and lo > 0 and hi / lo > 5:
         y_range = (lo / 1.25, hi * 1.25)
         return Axes(fig, box, x_range, y_range, log_y=True), log_ticks(*y_range)
-    lo, hi, ticks = nice_range(lo, hi)
+    margin = 0.04 * (hi - lo)  # keep points off the frame
+    lo, hi, ticks = nice_range(lo - margin, hi + margin)
     if cap is not None and hi > cap >= max(values):
         hi, ticks = cap, [t for t in ticks if t <= cap]
     return Axes(fig, box, x_range, (lo, hi)), ticks
