@@ -277,8 +277,13 @@ def reliability_png(confidences, correct, path=None, *, bins: int = 10, title: s
             # over-confident: the gap sits above the bar; under-confident: it covers the bar's top
             main.bar(lo, hi, conf, GAP_COLOUR if conf > acc else GAP_OVER_BAR, base=acc, outline=SERIES[3])
     main.plot([0.0, 1.0], [0.0, 1.0], MUTED, width=1.5, markers=False, dash=5)
-    main.legend([("accuracy", SERIES[0], "box"), ("gap to mean confidence", GAP_COLOUR, "box"),
-                 ("perfectly calibrated", MUTED, "dash")], where="upper left")
+    filled = data.counts > 0
+    entries = [("accuracy", SERIES[0], "box")]
+    if np.any(data.mean_confidence[filled] > data.accuracy[filled]):
+        entries.append(("over-confident: gap up to the confidence", GAP_COLOUR, "box"))
+    if np.any(data.mean_confidence[filled] < data.accuracy[filled]):
+        entries.append(("under-confident: gap down to the confidence", GAP_OVER_BAR, "box"))
+    main.legend(entries + [("perfectly calibrated", MUTED, "dash")], where="upper left")
     counts = data.counts.astype(np.float64)
     highest = max(1.0, counts.max())
     log = counts[counts > 0].min(initial=highest) * 50 < highest

@@ -6,6 +6,9 @@ import pytest
 from PIL import Image
 
 from model import heatmaps as hm
+from model.data import read_npz
+from model.explain import Explainer, explain
+from model.weights_io import load_weights
 
 
 def test_diverging_map_is_white_at_zero_and_full_colour_at_the_scale() -> None:
@@ -117,14 +120,9 @@ def test_layer_picture_frames_the_strongest_units() -> None:
         hm.enlarge(picture, 0)
 
 
-def test_pictures_become_images(artifacts_dir) -> None:
-    from model.explain import explain
-    from model.weights_io import BUNDLED_WEIGHTS, load_weights
-    from model.data import read_npz
-    from conftest import TEST_DATA
-
-    model, _ = load_weights(BUNDLED_WEIGHTS)
-    images, _ = read_npz(TEST_DATA / "mnist_test_sample.npz")
+def test_pictures_of_a_real_explanation(bundled_weights, test_data_dir, artifacts_dir) -> None:
+    model, _ = load_weights(bundled_weights)
+    images, _ = read_npz(test_data_dir / "mnist_test_sample.npz")
     image = images[0].astype(np.float32) / 255
     e = explain(model, image)
     big = hm.enlarge(hm.evidence_rgb(e.evidence, ink=image), 10)
@@ -133,7 +131,6 @@ def test_pictures_become_images(artifacts_dir) -> None:
                              against=e.strongest_units(1, 5, toward=False))
     Image.fromarray(layer).save(artifacts_dir / "layer_picture.png")
     unit = int(e.strongest_units(0, 1)[0])
-    from model.explain import Explainer
     Image.fromarray(hm.enlarge(hm.weights_rgb(Explainer(model).unit_pattern(0, unit)), 10)).save(
         artifacts_dir / "unit_weights.png")
     assert big.shape == (280, 280, 3)

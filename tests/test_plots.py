@@ -180,6 +180,8 @@ def test_reliability_bars_are_as_tall_as_the_accuracy_and_the_gap_reaches_the_co
     # half right at 95 %: a bar up to 0.5 and the light red gap from 0.5 to 0.95
     bar, gap = near(half, SERIES[0], 6)[main, x], near(half, plots.GAP_COLOUR, 6)[main, x]
     assert _run(gap) / _run(bar) == pytest.approx(0.45 / 0.5, abs=0.03)
+    # each legend names only the kind of gap its chart has
+    assert near(half, plots.GAP_OVER_BAR, 6).sum() == 0 and near(sure, plots.GAP_COLOUR, 6).sum() == 0
     xs = np.nonzero(near(sure, SERIES[0], 6)[:, 140:])[1] + 140
     assert xs.min() > 85 + 0.9 * 450 - 3     # only the last bin has a bar (the legend swatch aside)
 
