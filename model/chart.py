@@ -164,7 +164,7 @@ class Figure:
 
     def image(self) -> Image.Image:
         """The finished figure at its final size (RGB)."""
-        return self.canvas.resize((self.width, self.height), Image.LANCZOS)
+        return self.canvas.resize((self.width, self.height), Image.Resampling.LANCZOS)
 
 
 @dataclass
@@ -280,7 +280,7 @@ def colour_bar(figure: Figure, box, colours: np.ndarray, *, labels=(), vertical:
     left, top, right, bottom = box
     strip = np.asarray(colours, np.uint8)
     strip = strip[::-1, None, :] if vertical else strip[None, :, :]
-    tile = Image.fromarray(strip).resize((figure.s(right - left), figure.s(bottom - top)), Image.NEAREST)
+    tile = Image.fromarray(strip).resize((figure.s(right - left), figure.s(bottom - top)), Image.Resampling.NEAREST)
     figure.canvas.paste(tile, (figure.s(left), figure.s(top)))
     figure.rectangle(box, outline=FRAME)
     for fraction, text in labels:
