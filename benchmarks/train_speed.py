@@ -84,9 +84,10 @@ def torch_epoch_runner(X, y, hidden, batch_size, optimizer, threads):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="epochs of each (default 5)")
-    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 128])
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 128],
+                        help="hidden layer widths (default 256 128, the reference's)")
+    parser.add_argument("--batch-size", type=int, default=128, help="mini-batch size (default 128)")
+    parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd", help="optimiser (default sgd)")
     parser.add_argument("--data", default=None, help="MNIST folder or file (default: model.data search order)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch decides)")
     parser.add_argument("--numpy-threads", type=int, default=1,

@@ -100,7 +100,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Writer cross-validation of the training settings "
                                                  "on drawn digits, scored by app.replay.")
     parser.add_argument("--drawings", type=Path, default=DEFAULT_DRAWINGS, help="drawing file (.jsonl)")
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--folds", type=int, default=5, help="folds of writers (default 5)")
     parser.add_argument("--only", type=int, nargs="+", metavar="K", help="run only these folds (1-based)")
     parser.add_argument("--epochs", type=int, help="shorter training: this many epochs")
     parser.add_argument("--limit", type=int, help="shorter training: train.py --limit N")
