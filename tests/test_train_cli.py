@@ -269,3 +269,14 @@ def test_a_quick_run_leaves_the_checkout_untouched(repo_root, sample, tmp_path):
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert status() == before
+
+
+def test_help_and_defaults_never_depend_on_a_weights_file(monkeypatch, capsys):
+    """Defaults used to come from the bundled file, so bad settings in it (augment: 5) broke --help."""
+    import model.weights_io as weights_io
+
+    monkeypatch.setattr(weights_io, "load_weights", lambda *a, **k: pytest.fail("a weights file was read"))
+    with pytest.raises(SystemExit) as done:
+        train.main(["--help"])
+    assert done.value.code == 0
+    assert "(default: 24)" in capsys.readouterr().out  # the recipe's epochs, from code
