@@ -25,7 +25,7 @@ INK = (30, 30, 30)
 FRAME = (90, 90, 90)
 GRID = (228, 228, 228)
 MUTED = (110, 110, 110)
-#: Line colours in order (matplotlib's "tab10" blue, orange, green, red).
+#: Line colours in order (the "tab10" palette's blue, orange, green, red).
 SERIES = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40))
 
 

@@ -29,7 +29,7 @@ HIGHLIGHT_AGAINST = (240, 170, 0)
 #: Grid cells past the last unit (a layer whose size does not fill the rectangle).
 EMPTY_CELL = (128, 128, 128)
 
-# Anchors of the activation map, dark (0) to bright (1), after matplotlib's "magma".
+# Anchors of the activation map, dark (0) to bright (1), after the "magma" map of Smith and van der Walt.
 _SEQUENTIAL_ANCHORS = np.array([(0, 0, 4), (81, 18, 124), (183, 55, 121), (252, 137, 97), (252, 253, 191)],
                                dtype=np.float64)
 _LUT_SIZE = 256
