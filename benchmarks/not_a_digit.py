@@ -99,6 +99,9 @@ def held_out(metadata: dict, drawings_path: Path, drawings, chosen: list[str] | 
 
     present = sorted({d.writer for d in drawings if d.writer})
     unseen = held_out_writers(metadata, drawings_path)
+    if unseen is None and _file_sha256(drawings_path) in _trained_sha256(metadata):
+        # the same file under another path (a worktree, another checkout): it was trained on
+        unseen = set(metadata.get("training", {}).get("settings", {}).get("exclude_writers", []))
     if chosen:
         missing = sorted(set(chosen) - set(present))
         if missing:
@@ -109,6 +112,21 @@ def held_out(metadata: dict, drawings_path: Path, drawings, chosen: list[str] | 
     if unseen:
         return sorted(unseen & set(present)), False
     return present, True
+
+
+def _trained_sha256(metadata: dict) -> set[str]:
+    """SHA-256 of every drawing file the weights recorded training on."""
+    records = (metadata.get("data") or {}).get("drawings") or []
+    return {r.get("sha256") for r in records if isinstance(r, dict) and r.get("sha256")}
+
+
+def _file_sha256(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def main(argv=None) -> int:

@@ -60,6 +60,13 @@ def test_held_out_writers_come_from_the_metadata(tmp_path):
     assert bench.held_out(on_all, path, drawings, None) == (["a", "b", "c"], True)
     assert bench.held_out({}, path, drawings, None) == (["a", "b", "c"], False)  # never trained on that file
     assert bench.held_out(trained, path, drawings, ["a"]) == (["a"], True)
+    # The same file somewhere else (recorded by its checksum) still counts as trained on.
+    import hashlib
+
+    elsewhere = {"data": {"drawings": [{"path": "../other/pen.jsonl",
+                                        "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}]},
+                 "training": {"settings": {"drawings": ["../other/pen.jsonl"], "exclude_writers": ["c"]}}}
+    assert bench.held_out(elsewhere, path, drawings, None) == (["c"], False)
     with pytest.raises(ValueError, match="no drawings by writer"):
         bench.held_out(trained, path, drawings, ["z"])
 
