@@ -4,8 +4,9 @@ A rule reads the network's raw outputs, logits (n, k) with k = 10 (digits) or 11
 "not a digit"):
 
 1. temperature: logits / T (calibration, fitted on held-out writers; 1 = none);
-2. not_digit when P(not a digit) (the 11th softmax output) >= not_digit_min, or, for a 10-output
-   network, when the top digit probability < not_digit_below;
+2. not_digit when P(not a digit) (the 11th softmax output) >= not_digit_min, or when the top digit
+   probability < not_digit_below, or when the two top digit probabilities together are below
+   not_digit_top2_below (a flat output: no digit stands out, not even two that compete);
 3. otherwise unsure when the top digit probability (softmax of the 10 digit logits) is below
    sure_min_probability or within near_tie_margin of the runner-up;
 4. otherwise sure.
@@ -37,6 +38,7 @@ class VerdictRule:
     near_tie_margin: float = 0.2
     not_digit_min: float | None = None
     not_digit_below: float | None = None
+    not_digit_top2_below: float | None = None
     temperature: float = 1.0
 
     def __post_init__(self) -> None:
@@ -51,6 +53,7 @@ class VerdictRule:
         probability("near_tie_margin", False)
         probability("not_digit_min", True)
         probability("not_digit_below", True)
+        probability("not_digit_top2_below", True)
         t = self.temperature
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
             raise ValueError(f"verdict rule: temperature must be a positive number, got {t!r}")
@@ -82,6 +85,8 @@ class VerdictRule:
             not_digit |= p_not >= self.not_digit_min
         if self.not_digit_below is not None:
             not_digit |= top < self.not_digit_below
+        if self.not_digit_top2_below is not None:
+            not_digit |= top + second < self.not_digit_top2_below
         verdict[not_digit] = "not_digit"
         return order[:, 0], order[:, 1], top, verdict
 

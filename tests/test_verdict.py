@@ -59,6 +59,16 @@ def test_low_top_probability_can_mean_not_a_digit_for_ten_outputs():
     assert _verdict(rule, *([0.35, 0.3] + [0.35 / 8] * 8)) == "unsure"
 
 
+def test_flat_output_is_not_a_digit_but_two_competing_digits_are_unsure():
+    rule = VerdictRule(not_digit_top2_below=0.8, sure_min_probability=0.9)
+    four_or_nine = [0.01] * 10
+    four_or_nine[4], four_or_nine[9] = 0.5, 0.42
+    assert _verdict(rule, *four_or_nine) == "unsure"
+    flat = [0.08] * 10
+    flat[3] = 0.28
+    assert _verdict(rule, *flat) == "not_digit"
+
+
 def test_temperature_softens_but_keeps_the_digit():
     logits = np.array([[4.0, 1.0] + [0.0] * 8])
     cold = VerdictRule().judge(logits)
@@ -69,7 +79,8 @@ def test_temperature_softens_but_keeps_the_digit():
 
 
 def test_metadata_round_trip_through_json():
-    rule = VerdictRule(sure_min_probability=0.6, near_tie_margin=0.15, not_digit_min=0.42, temperature=1.3)
+    rule = VerdictRule(sure_min_probability=0.6, near_tie_margin=0.15, not_digit_min=0.42,
+                       not_digit_top2_below=0.86, temperature=1.3)
     stored = json.loads(json.dumps(rule.to_metadata()))
     assert stored["calibration"] == {"temperature": 1.3}
     assert VerdictRule.from_metadata(stored) == rule
