@@ -392,11 +392,7 @@ def load_drawn(settings: dict[str, Any], explicit: bool, log) -> tuple[Any, list
     from preprocessing.drawing import read_drawings
     from preprocessing.drawn_samples import render_file_cached, render_samples, select
 
-    try:
-        from app.controller import MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION
-        brush_range = (MIN_BRUSH_FRACTION, MAX_BRUSH_FRACTION)
-    except ImportError:
-        from preprocessing.drawn_samples import DEFAULT_BRUSH_RANGE as brush_range
+    from preprocessing.drawn_samples import DEFAULT_BRUSH_RANGE as brush_range
     parts, records = [], []
     start = time.perf_counter()
     cached_files = 0

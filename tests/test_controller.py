@@ -402,3 +402,13 @@ def test_from_weights_builds_a_working_controller(tmp_path):
     draw(controller, SEVEN)
     assert controller.reading().verdict in ("sure", "unsure")
     assert "784-16-10" in controller.describe_model()
+
+
+def test_the_app_replay_and_training_renders_share_one_brush_range_and_canvas_size(mlp):
+    from app.replay import build_parser
+    from preprocessing import drawn_samples, raster
+
+    assert (MIN_BRUSH_FRACTION, MAX_BRUSH_FRACTION) == drawn_samples.DEFAULT_BRUSH_RANGE \
+        == (raster.MIN_BRUSH_FRACTION, raster.MAX_BRUSH_FRACTION)
+    assert DigitPadController(mlp).canvas_px == raster.DEFAULT_CANVAS_PX == build_parser().get_default("canvas")
+    assert f"default {raster.DEFAULT_CANVAS_PX}" in build_parser().format_help()
