@@ -1,4 +1,11 @@
-"""`python -m app [--weights PATH]` and the `digit-pad` console script: start the Digit Pad window."""
+"""`python -m app` and the `digit-pad` console script: start the Digit Pad window.
+
+    digit-pad [--weights PATH | --bundled] [--drawing FILE.jsonl]
+    digit-pad --version | --where
+
+The model: `--weights PATH` > `--bundled` > the model chosen in the app last time (remembered in
+the settings) > the bundled weights (app.model_choice).
+"""
 from __future__ import annotations
 
 import argparse
@@ -16,10 +23,19 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from model import __version__
+
     parser = argparse.ArgumentParser(prog="digit-pad",
                                      description="Draw a digit and watch a small neural network read it live.")
-    parser.add_argument("--weights", metavar="PATH", default=None,
-                        help="weights file to load (default: the bundled weights/mlp.npz)")
+    parser.add_argument("--version", action="version", version=f"digit-pad {__version__}")
+    parser.add_argument("--where", action="store_true",
+                        help="print the folders Digit Pad uses (your data, models, settings, cache) and exit")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--weights", metavar="PATH", default=None,
+                       help="weights file to load for this session (default: the model chosen in the app "
+                            "last time, else the bundled weights)")
+    which.add_argument("--bundled", action="store_true",
+                       help="start with the bundled model and forget the model chosen in the app")
     parser.add_argument("--drawing", metavar="FILE.jsonl", default=None,
                         help="open this drawing (the file's first) at start")
     parser.add_argument("--state-file", metavar="PATH", default=None,
@@ -30,8 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def where() -> str:
+    """One 'role: path' line per folder or file Digit Pad uses."""
+    from model.userdata import describe
+
+    return "\n".join(f"{role}: {path}" for role, path in describe().items())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.where:
+        print(where())
+        return 0
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         print("digit-pad: no display: DISPLAY is not set (Digit Pad needs a graphical desktop session)",
               file=sys.stderr)
@@ -51,25 +77,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     root.withdraw()  # stays unmapped until it is built, so a bad weights file never flashes a window
 
+    from app import model_choice
     from app.controller import DigitPadController
-    from model.weights_io import BUNDLED_WEIGHTS, WeightsError
+    from app.settings import SettingsStore
+    from model.oneline import one_line
+    from model.weights_io import WeightsError
 
-    weights = Path(args.weights) if args.weights else Path(BUNDLED_WEIGHTS)
+    settings = SettingsStore()
+    notices = [settings.warning] if settings.warning else []
+    choices = model_choice.candidates(args.weights, args.bundled, settings.settings.model)
     try:
-        controller = DigitPadController.from_weights(weights)
+        controller, choice, warning = model_choice.open_first(choices, DigitPadController.from_weights)
     except WeightsError as exc:
         root.destroy()
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
+    if warning:
+        notices.append(warning)
+    if args.bundled and settings.settings.model is not None:
+        problem = settings.update(model=None)
+        if problem:
+            notices.append(problem)
 
-    from app.window import DEFAULT_CANVAS_PX, DigitPadWindow
+    from app.observer import attach
+    from app.window import DigitPadWindow
 
-    controller.resize(DEFAULT_CANVAS_PX)
-    window = DigitPadWindow(root, controller, weights_path=weights,
-                            state_file=Path(args.state_file) if args.state_file else None,
-                            profile_file=Path(args.profile) if args.profile else None)
+    window = DigitPadWindow(root, controller, model=choice, settings=settings, notices=notices)
+    attach(window, Path(args.state_file) if args.state_file else None, Path(args.profile) if args.profile else None)
     if args.drawing:
-        window.open_drawing_file(Path(args.drawing))
+        window.files.open_drawing_file(Path(args.drawing))
     root.deiconify()
     try:
         root.mainloop()

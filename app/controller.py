@@ -30,8 +30,8 @@ from preprocessing.raster import (DEFAULT_BRUSH_FRACTION, DEFAULT_CANVAS_PX, MAX
                                   MIN_BRUSH_FRACTION, StrokeRaster)
 
 __all__ = ["BRUSH_STEP_FACTOR", "DEFAULT_CANVAS_PX", "ERASER_WIDTH_FACTOR", "MAX_BRUSH_FRACTION",
-           "MIN_BRUSH_FRACTION", "DigitPadController", "Reading", "Stroke", "describe_model", "judge",
-           "settings_from_metadata"]
+           "MIN_BRUSH_FRACTION", "DigitPadController", "LoadedModel", "Reading", "Stroke", "describe_model",
+           "judge", "read_weights", "settings_from_metadata"]
 
 #: Below this top probability the network is guessing: a person should see "Not sure", not a digit.
 SURE_MIN_PROBABILITY = 0.5
@@ -114,6 +114,31 @@ def settings_from_metadata(metadata: Mapping[str, Any] | None, source: str = "we
         raise WeightsError(f"{source}: bad preprocessing settings in metadata: {exc}") from None
 
 
+@dataclass(frozen=True)
+class LoadedModel:
+    """A network read from a file and checked to run: model, its metadata, its pipeline settings."""
+
+    model: Any
+    metadata: Mapping[str, Any]
+    settings: PipelineSettings
+
+
+def read_weights(path: str | Path) -> LoadedModel:
+    """Load a weights file and check that its network runs (WeightsError names the file otherwise).
+
+    Touches no controller, so a background thread may call it while the window keeps drawing.
+    """
+    model, metadata = load_weights(path)
+    settings = settings_from_metadata(metadata, str(path))
+    try:
+        probabilities = np.asarray(model.predict_proba(np.zeros((28, 28), np.float32)))
+    except Exception as exc:  # a file that loads but cannot run must not replace a working model
+        raise WeightsError(f"{path}: the network cannot run: {exc}") from None
+    if probabilities.shape != (10,):
+        raise WeightsError(f"{path}: the network gives shape {probabilities.shape}, expected (10,)")
+    return LoadedModel(model, metadata, settings)
+
+
 _ACTIVATION_NAMES = {"relu": "ReLU"}
 
 
@@ -173,8 +198,8 @@ class DigitPadController:
     @classmethod
     def from_weights(cls, path: str | Path, **kwargs: Any) -> "DigitPadController":
         """A controller for the weights file at `path` (raises WeightsError for a bad file)."""
-        model, metadata = load_weights(path)
-        return cls(model, settings_from_metadata(metadata, str(path)), metadata=metadata, **kwargs)
+        loaded = read_weights(path)
+        return cls(loaded.model, loaded.settings, metadata=loaded.metadata, **kwargs)
 
     # ------------------------------------------------------------------ the stroke source
     @property
@@ -337,19 +362,15 @@ class DigitPadController:
         self.metadata = dict(metadata or {})
         self._use_settings(settings)
 
+    def use_model(self, loaded: LoadedModel) -> str:
+        """Swap in a model from `read_weights`; returns its description."""
+        self.model, self.metadata = loaded.model, dict(loaded.metadata)
+        self._use_settings(loaded.settings)
+        return describe_model(self.metadata)
+
     def load_weights(self, path: str | Path) -> str:
         """Load a weights file; on WeightsError the current model is kept. Returns its description."""
-        model, metadata = load_weights(path)
-        settings = settings_from_metadata(metadata, str(path))
-        try:
-            probabilities = np.asarray(model.predict_proba(np.zeros((28, 28), np.float32)))
-        except Exception as exc:  # a file that loads but cannot run must not replace a working model
-            raise WeightsError(f"{path}: the network cannot run: {exc}") from None
-        if probabilities.shape != (10,):
-            raise WeightsError(f"{path}: the network gives shape {probabilities.shape}, expected (10,)")
-        self.model, self.metadata = model, dict(metadata)
-        self._use_settings(settings)
-        return describe_model(metadata)
+        return self.use_model(read_weights(path))
 
     def describe_model(self) -> str:
         return describe_model(self.metadata)

@@ -261,7 +261,7 @@ def test_loading_a_bad_weights_file_shows_a_message_and_keeps_the_model(running,
     bad.write_bytes(b"this is not a weights file")
 
     running.key("ctrl+l")
-    dialog = running.xdo("search", "--sync", "--name", "^Load weights").split()[0]
+    dialog = running.xdo("search", "--sync", "--name", "^Open weights").split()[0]
     running.xdo("windowfocus", "--sync", dialog)
     running.xdo("type", "--delay", "2", str(bad))
     running.xdo("key", "Return")
