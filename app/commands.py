@@ -145,7 +145,7 @@ class CommandRunner:
 
     def build_menus(self, master: tk.Misc) -> tk.Menu:
         """The menu bar (set it with master.configure(menu=...)); entries keep the table's order."""
-        bar = tk.Menu(master)
+        bar = tk.Menu(master, tearoff=False)
         for title in MENUS:
             entries = [c for c in self.commands if c.menu == title]
             if not entries:
