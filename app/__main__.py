@@ -12,7 +12,10 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from app.window import DigitPadWindow
 
 # The window predicts one drawing at a time, a one-row matrix product: BLAS worker threads only add
 # hand-offs, and on a busy machine they cost whole time slices (one prediction with the bundled
@@ -53,6 +56,32 @@ def where() -> str:
     return "\n".join(f"{role}: {path}" for role, path in describe().items())
 
 
+def open_window(args: argparse.Namespace, root) -> "DigitPadWindow":
+    """Build the window in `root` (a withdrawn tk.Tk) with the model the options and the settings
+    choose; WeightsError when no model can be opened."""
+    from app import model_choice
+    from app.controller import DigitPadController
+    from app.observer import attach
+    from app.settings import SettingsStore
+    from app.window import DigitPadWindow
+
+    settings = SettingsStore()
+    notices = [settings.warning] if settings.warning else []
+    choices = model_choice.candidates(args.weights, args.bundled, settings.settings.model)
+    controller, choice, warning = model_choice.open_first(choices, DigitPadController.from_weights)
+    if warning:
+        notices.append(warning)
+    if args.bundled and settings.settings.model is not None:
+        problem = settings.update(model=None)
+        if problem:
+            notices.append(problem)
+    window = DigitPadWindow(root, controller, model=choice, settings=settings, notices=notices)
+    attach(window, Path(args.state_file) if args.state_file else None, Path(args.profile) if args.profile else None)
+    if args.drawing:
+        window.files.open_drawing_file(Path(args.drawing))
+    return window
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.where:
@@ -77,35 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     root.withdraw()  # stays unmapped until it is built, so a bad weights file never flashes a window
 
-    from app import model_choice
-    from app.controller import DigitPadController
-    from app.settings import SettingsStore
     from model.oneline import one_line
     from model.weights_io import WeightsError
 
-    settings = SettingsStore()
-    notices = [settings.warning] if settings.warning else []
-    choices = model_choice.candidates(args.weights, args.bundled, settings.settings.model)
     try:
-        controller, choice, warning = model_choice.open_first(choices, DigitPadController.from_weights)
+        window = open_window(args, root)
     except WeightsError as exc:
         root.destroy()
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
-    if warning:
-        notices.append(warning)
-    if args.bundled and settings.settings.model is not None:
-        problem = settings.update(model=None)
-        if problem:
-            notices.append(problem)
-
-    from app.observer import attach
-    from app.window import DigitPadWindow
-
-    window = DigitPadWindow(root, controller, model=choice, settings=settings, notices=notices)
-    attach(window, Path(args.state_file) if args.state_file else None, Path(args.profile) if args.profile else None)
-    if args.drawing:
-        window.files.open_drawing_file(Path(args.drawing))
     root.deiconify()
     try:
         root.mainloop()

@@ -94,8 +94,8 @@ class FileActions:
         if path:
             self.open_weights_file(Path(path))
 
-    def use_bundled_model(self) -> None:
-        self.open_weights_file(BUNDLED.path)
+    def use_bundled_model(self) -> Job:
+        return self.open_weights_file(BUNDLED.path)
 
     def open_weights_file(self, path: Path) -> Job:
         """Read and check the weights in the background; on success they become the model in use

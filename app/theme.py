@@ -76,7 +76,7 @@ def apply(root: tk.Misc) -> Fonts:
     style.configure(".", background=BACKGROUND, foreground=TEXT, font=fonts.body)
     style.configure("TFrame", background=BACKGROUND)
     style.configure("Card.TFrame", background=CARD)
-    style.configure("TButton", padding=(8, 3), background=CARD, bordercolor=BORDER, focuscolor=CARD)
+    style.configure("TButton", padding=(8, 3), width=-7, background=CARD, bordercolor=BORDER, focuscolor=CARD)
     style.map("TButton", background=[("active", "#e4e9f2"), ("disabled", BACKGROUND)])
     style.configure("Toolbutton", padding=(8, 3), background=CARD, bordercolor=BORDER, borderwidth=1,
                     relief="raised", lightcolor=CARD, darkcolor=BORDER)
