@@ -25,9 +25,10 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from model import __version__
+from model import __version__  # noqa: E402  (after the BLAS variables, before NumPy loads)
 
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digit-pad",
                                      description="Draw a digit and watch a small neural network read it live.")
     parser.add_argument("--version", action="version", version=f"digit-pad {__version__}")
