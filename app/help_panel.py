@@ -19,7 +19,8 @@ LICENCE = "MIT"
 
 
 def about_rows(model_line: str, weights: Path, data_folder: Path) -> list[tuple[str, str]]:
-    """(what, value) rows for About: version, licence, the model in use, the user data folder."""
+    """(what, value) rows for About: version, licence, the model in use ('bundled - MLP ...'), its
+    file, the user data folder."""
     return [
         ("Version", model.__version__),
         ("Licence", LICENCE),
@@ -27,6 +28,11 @@ def about_rows(model_line: str, weights: Path, data_folder: Path) -> list[tuple[
         ("Weights file", str(weights)),
         ("Your data folder", str(data_folder)),
     ]
+
+
+def on_screen(position: tuple[int, int], size: tuple[int, int], screen: tuple[int, int]) -> tuple[int, int]:
+    """`position` (x, y) moved, if need be, so that a window of `size` placed there is on the screen."""
+    return (max(0, min(position[0], screen[0] - size[0])), max(0, min(position[1], screen[1] - size[1])))
 
 
 class InfoWindow:
@@ -58,16 +64,20 @@ class InfoWindow:
         rows = list(self._rows())
         for row, (what, text) in enumerate(rows, start=1):
             ttk.Label(window, text=what, style="Card.TLabel", font=self.fonts.bold).grid(
-                row=row, column=0, sticky="nw", padx=(0, 18), pady=1)
-            ttk.Label(window, text=text, style="Card.TLabel", wraplength=520, justify="left").grid(
-                row=row, column=1, sticky="w", pady=1)
+                row=row, column=0, sticky="nw", padx=(0, 18))
+            ttk.Label(window, text=text, style="Card.TLabel", wraplength=560, justify="left").grid(
+                row=row, column=1, sticky="w")
         ttk.Button(window, text="Close", command=self.close).grid(row=len(rows) + 1, column=1, sticky="e",
                                                                   pady=(12, 0))
         for sequence in self._close_keys:
             window.bind(sequence, lambda event: (self.close(), "break")[1])
         window.protocol("WM_DELETE_WINDOW", self.close)
+        window.update_idletasks()
         top = self.master.winfo_toplevel()
-        window.geometry(f"+{top.winfo_rootx() + 80}+{top.winfo_rooty() + 40}")
+        x, y = on_screen((top.winfo_rootx() + 80, top.winfo_rooty() + 40),
+                         (window.winfo_reqwidth(), window.winfo_reqheight()),
+                         (window.winfo_screenwidth(), window.winfo_screenheight()))
+        window.geometry(f"+{x}+{y}")
         self.window = window
         self._on_change()
 

@@ -77,6 +77,11 @@ def open_first(choices: Sequence[ModelChoice], load: Callable[[Path], T]) -> tup
     raise ValueError("no model to open")
 
 
+def summary(choice: ModelChoice, description: str) -> str:
+    """Which model and what it is: 'bundled - MLP 784-...' or 'mine.npz - MLP ...'."""
+    return one_line(f"{choice.name} - {description}")
+
+
 def status_line(choice: ModelChoice, description: str) -> str:
-    """The status line's model part: 'Model: bundled - MLP 784-...' or 'Model: mine.npz - MLP ...'."""
-    return one_line(f"Model: {choice.name} - {description}")
+    """The status line's model line: 'Model: bundled - MLP 784-...'."""
+    return f"Model: {summary(choice, description)}"

@@ -251,7 +251,7 @@ class DigitPadWindow:
         self.changed()
 
     def _about_rows(self) -> list[tuple[str, str]]:
-        return about_rows(model_choice.status_line(self.files.model, self.controller.describe_model()),
+        return about_rows(model_choice.summary(self.files.model, self.controller.describe_model()),
                           self.files.model.path, userdata.data_dir())
 
     def show_help(self) -> None:

@@ -12,9 +12,9 @@ from app.help_panel import LICENCE, about_rows, about_window, help_window
 
 
 def test_about_names_the_version_licence_model_and_data_folder():
-    rows = dict(about_rows("Model: bundled - MLP 784-10", Path("/w/mlp.npz"), Path("/home/ann/.local/share/dp")))
+    rows = dict(about_rows("bundled - MLP 784-10", Path("/w/mlp.npz"), Path("/home/ann/.local/share/dp")))
     assert rows["Version"] == model.__version__ and rows["Licence"] == LICENCE == "MIT"
-    assert rows["Model"] == "Model: bundled - MLP 784-10" and rows["Weights file"] == "/w/mlp.npz"
+    assert rows["Model"] == "bundled - MLP 784-10" and rows["Weights file"] == "/w/mlp.npz"
     assert rows["Your data folder"] == "/home/ann/.local/share/dp"
 
 
@@ -51,16 +51,24 @@ def test_the_help_lists_every_row_opens_once_and_closes_with_escape_or_f1(toplev
 @pytest.mark.gui
 def test_about_asks_for_its_rows_each_time_it_opens(toplevel):
     fonts = theme.apply(toplevel)
-    model_line = ["Model: bundled - A"]
+    model_line = ["bundled - A"]
     about = about_window(toplevel, fonts, lambda: about_rows(model_line[0], Path("/w.npz"), Path("/d")), lambda: None)
     about.open()
     toplevel.update()
-    assert "Model: bundled - A" in texts(about.window) and "MIT" in texts(about.window)
+    assert "bundled - A" in texts(about.window) and "MIT" in texts(about.window)
     assert about.window.title() == "About Digit Pad"
     about.close()
-    model_line[0] = "Model: mine.npz - B"
+    model_line[0] = "mine.npz - B"
     about.open()
     toplevel.update()
-    assert "Model: mine.npz - B" in texts(about.window)
+    assert "mine.npz - B" in texts(about.window)
     about.close()
     assert not about.is_open
+
+
+def test_info_windows_are_kept_on_the_screen():
+    from app.help_panel import on_screen
+
+    assert on_screen((80, 72), (820, 500), (1280, 1024)) == (80, 72)
+    assert on_screen((80, 72), (820, 560), (1024, 600)) == (80, 40)
+    assert on_screen((600, 300), (820, 700), (1024, 600)) == (204, 0)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.model_choice import BUNDLED, ModelChoice, candidates, is_bundled, open_first, status_line
+from app.model_choice import BUNDLED, ModelChoice, candidates, is_bundled, open_first, status_line, summary
 from model.weights_io import BUNDLED_WEIGHTS, WeightsError
 
 
@@ -66,6 +66,7 @@ def test_an_explicit_weights_file_failing_is_an_error_and_so_is_the_bundled_one_
 
 def test_the_status_line_names_the_model_and_describes_it():
     assert status_line(BUNDLED, "MLP 784-10") == "Model: bundled - MLP 784-10"
+    assert summary(BUNDLED, "MLP 784-10") == "bundled - MLP 784-10"
     assert status_line(ModelChoice(Path("/m/mine.npz"), "opened"), "MLP\n784") == "Model: mine.npz - MLP 784"
 
 

@@ -455,7 +455,7 @@ def test_describe_and_about_name_the_model_in_use(shell):
     pump(shell)
     assert shell.about.is_open
     texts = [w.cget("text") for w in shell.about.window.winfo_children() if w.winfo_class() == "TLabel"]
-    assert shell.status.model in texts and "MIT" in texts
+    assert shell.status.model == f"Model: {texts[texts.index('Model') + 1]}" and "MIT" in texts
     shell.about.close()
 
 
