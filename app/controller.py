@@ -323,10 +323,6 @@ class DigitPadController:
         self._changed(canvas=False)
         return True
 
-    @property
-    def grid_edited(self) -> bool:
-        return self._grid is not None
-
     def resize(self, canvas_px: int) -> None:
         """Change the canvas side; strokes are re-rendered from their fractional coordinates."""
         if self.source.resize(canvas_px):
@@ -355,22 +351,11 @@ class DigitPadController:
                        widths=[s.width for s in strokes], erase=[s.erase for s in strokes])
 
     # ------------------------------------------------------------------ model
-    def set_model(self, model: Any, metadata: Mapping[str, Any] | None = None) -> None:
-        """Swap the network (and the pipeline settings recorded with it)."""
-        settings = settings_from_metadata(metadata)
-        self.model = model
-        self.metadata = dict(metadata or {})
-        self._use_settings(settings)
-
     def use_model(self, loaded: LoadedModel) -> str:
         """Swap in a model from `read_weights`; returns its description."""
         self.model, self.metadata = loaded.model, dict(loaded.metadata)
         self._use_settings(loaded.settings)
         return describe_model(self.metadata)
-
-    def load_weights(self, path: str | Path) -> str:
-        """Load a weights file; on WeightsError the current model is kept. Returns its description."""
-        return self.use_model(read_weights(path))
 
     def describe_model(self) -> str:
         return describe_model(self.metadata)

@@ -23,6 +23,12 @@ GRID_CELL_PX = 9
 HINT = "Click to paint a cell, right-click to erase"
 
 
+def cell_at(x: float, y: float, cell_px: int) -> tuple[int, int] | None:
+    """The (row, col) under pixel (x, y) of a grid of `cell_px` cells, or None outside it."""
+    row, col = int(y // cell_px), int(x // cell_px)
+    return (row, col) if 0 <= row < 28 and 0 <= col < 28 else None
+
+
 def cell_text(row: int, col: int, value: float) -> str:
     """The hover line for a cell."""
     return f"row {row}, column {col}: value {value:.2f}"
@@ -72,13 +78,8 @@ class GridPanel:
             self._photo.paste(self.painter.image(levels))
         self.levels = levels
 
-    def cell_at(self, x: float, y: float) -> tuple[int, int] | None:
-        """The (row, col) under canvas pixel (x, y), or None outside the grid."""
-        row, col = int(y // self.cell_px), int(x // self.cell_px)
-        return (row, col) if 0 <= row < 28 and 0 <= col < 28 else None
-
     def _hover(self, event: tk.Event) -> None:
-        cell = self.cell_at(event.x, event.y)
+        cell = cell_at(event.x, event.y, self.cell_px)
         if cell is None:
             self._leave(event)
             return
@@ -94,7 +95,7 @@ class GridPanel:
         self.hover_label.configure(text=HINT)
 
     def _edit(self, event: tk.Event, value: float) -> None:
-        cell = self.cell_at(event.x, event.y)
+        cell = cell_at(event.x, event.y, self.cell_px)
         if cell is None:
             return
         if self.controller.edit_cell(cell[0], cell[1], value):

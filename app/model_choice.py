@@ -8,6 +8,7 @@ The bundled model is always one action away: the `--bundled` flag, Model > Use t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Sequence, TypeVar
 
@@ -24,8 +25,9 @@ class ModelChoice:
     path: Path
     origin: str
 
-    @property
+    @cached_property
     def bundled(self) -> bool:
+        # Cached: the window asks on every update (whether Use the bundled model is enabled).
         return is_bundled(self.path)
 
     @property

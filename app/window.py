@@ -18,7 +18,7 @@ import tkinter as tk
 from tkinter import ttk
 from typing import Sequence
 
-from app import model_choice
+from app import model_choice, theme
 from app.canvas_panel import MIN_CANVAS_PX, CanvasPanel, fitting_side
 from app.commands import CommandRunner
 from app.controller import DigitPadController, Reading
@@ -31,9 +31,8 @@ from app.prediction_panel import PredictionPanel
 from app.settings import SettingsStore
 from app.stages_panel import StagesPanel
 from app.status_bar import StatusBar
-from app.toolbar import Toolbar
-from app import theme
 from app.theme import PAD
+from app.toolbar import Toolbar
 from model import userdata
 from preprocessing.raster import DEFAULT_CANVAS_PX
 

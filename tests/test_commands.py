@@ -63,6 +63,7 @@ def runner(toplevel):
     return CommandRunner(Target(), variables)
 
 
+@pytest.mark.gui
 def test_a_runner_needs_a_variable_for_each_check_command(toplevel):
     with pytest.raises(ValueError, match="eraser"):
         CommandRunner(Target(), {"stages": tk.BooleanVar(master=toplevel)})

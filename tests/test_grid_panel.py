@@ -7,7 +7,7 @@ from PIL import ImageTk
 
 from app import theme
 from app.controller import DigitPadController
-from app.grid_panel import HINT, GridPanel, cell_text
+from app.grid_panel import HINT, GridPanel, cell_at, cell_text
 from model.mlp import MLP
 from preprocessing.pipeline import DEFAULT_SETTINGS
 
@@ -80,9 +80,6 @@ def test_hovering_names_a_cell_and_leaving_brings_the_hint_back(panel):
     assert panel.hover_text == HINT and panel.canvas.itemcget(panel._highlight, "state") == "hidden"
 
 
-def test_cell_at_maps_pixels_to_cells(tk_root):
-    panel = GridPanel.__new__(GridPanel)
-    panel.cell_px = 9
-    assert panel.cell_at(0, 0) == (0, 0) and panel.cell_at(8.9, 17.5) == (1, 0)
-    assert panel.cell_at(251.9, 251.9) == (27, 27)
-    assert panel.cell_at(252, 10) is None and panel.cell_at(-1, 10) is None
+def test_pixels_map_to_cells():
+    assert cell_at(0, 0, 9) == (0, 0) and cell_at(8.9, 17.5, 9) == (1, 0) and cell_at(251.9, 251.9, 9) == (27, 27)
+    assert cell_at(252, 10, 9) is None and cell_at(-1, 10, 9) is None and cell_at(10, -0.5, 9) is None
