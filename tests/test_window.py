@@ -448,6 +448,20 @@ def test_the_stages_strip_opens_below_the_cards_and_the_minimum_size_keeps_every
 
 
 @pytest.mark.gui
+def test_opening_the_stages_in_a_window_made_small_grows_it_so_nothing_is_clipped(shell):
+    root = shell.root
+    root.geometry("{}x{}".format(*root.minsize()))  # the person made it as small as it goes
+    pump(shell)
+    closed_height = root.winfo_height()
+    shell.commands.run("stages")
+    pump(shell)
+    stages = shell.stages.frame
+    assert root.winfo_height() > closed_height and root.winfo_height() == root.minsize()[1]
+    assert stages.winfo_height() >= stages.winfo_reqheight()
+    assert stages.winfo_rooty() + stages.winfo_height() <= shell.status.frame.winfo_rooty()
+
+
+@pytest.mark.gui
 def test_describe_and_about_name_the_model_in_use(shell):
     shell.commands.run("describe_model")
     assert shell.status.message == shell.status.model and shell.status.model.startswith("Model: ")
@@ -476,30 +490,41 @@ def test_quitting_tells_the_observers_and_closes_the_window(shell):
 
 
 @pytest.mark.gui
-def test_on_a_1024x600_screen_the_whole_window_with_stages_fits_and_nothing_is_clipped(
-        x_display, weights, clear_drawing, tmp_path, artifacts_dir):
+@pytest.mark.parametrize("width, height, stages", [(1024, 600, True), (960, 540, False)])
+def test_on_a_small_screen_the_whole_window_fits_and_nothing_is_clipped(
+        x_display, weights, clear_drawing, tmp_path, artifacts_dir, width, height, stages):
+    """1024x600 (a netbook) with the stages open; 960x540, smaller than the window's natural size,
+    where the canvas shrinks to make it fit."""
     from app.canvas_panel import MIN_CANVAS_PX
     from benchmarks.xwindow import Xvfb
+    from preprocessing.raster import DEFAULT_CANVAS_PX
 
-    with Xvfb(size="1024x600x24") as small:
+    with Xvfb(size=f"{width}x{height}x24") as small:
         app_window = RunningApp(small.display, weights[0], tmp_path / "state.json", tmp_path / "app.log")
         try:
-            app_window.key("F2")
-            app_window.wait_for(lambda s: s["stages_visible"], "the stage view")
+            if stages:
+                app_window.key("F2")
+                app_window.wait_for(lambda s: s["stages_visible"], "the stage view")
             app_window.draw(clear_drawing)
             state = app_window.settle()
-            app_window.screenshot().save(artifacts_dir / "window_1024x600_stages.png")
+            app_window.screenshot().save(artifacts_dir / f"window_{width}x{height}{'_stages' * stages}.png")
         finally:
             app_window.close()
     screen, window = state["screen"], state["window"]
-    assert (screen["width"], screen["height"]) == (1024, 600)
+    assert (screen["width"], screen["height"]) == (width, height)
     # The window asks for no more than the screen, menu bar included, and is all on it.
-    assert window["req_width"] <= 1024 and window["req_height"] + window["menu_height"] <= 600
+    assert window["req_width"] <= width and window["req_height"] + window["menu_height"] <= height
     assert window["y"] - window["menu_height"] >= 0 and window["x"] >= 0
-    assert window["x"] + window["width"] <= 1024 and window["y"] + window["height"] <= 600
-    for name, box in state["panels"].items():
+    assert window["x"] + window["width"] <= width and window["y"] + window["height"] <= height
+    panels = state["panels"]
+    assert panels["stages"]["mapped"] is stages
+    for name, box in panels.items():
+        if name == "stages" and not stages:
+            continue
         assert box["mapped"], name
         assert box["width"] >= box["req_width"] and box["height"] >= box["req_height"], f"{name} is clipped"
-        assert 0 <= box["x"] and box["x"] + box["width"] <= 1024, name
-        assert 0 <= box["y"] and box["y"] + box["height"] <= 600, name
-    assert state["canvas"]["size"] >= MIN_CANVAS_PX and state["verdict"] != "empty"
+        assert 0 <= box["x"] and box["x"] + box["width"] <= width, name
+        assert 0 <= box["y"] and box["y"] + box["height"] <= height, name
+    assert MIN_CANVAS_PX <= state["canvas"]["size"] <= DEFAULT_CANVAS_PX and state["verdict"] != "empty"
+    if width < 1000:
+        assert state["canvas"]["size"] < DEFAULT_CANVAS_PX  # it shrank to fit
