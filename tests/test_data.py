@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from model import data as data_module
+from model import mnist_csv
 from model.data import (
     IDX_FILES,
     MNIST_SHA256,
@@ -192,7 +193,7 @@ def test_read_csv_fast_and_slow_paths_agree(tmp_path):
 
 
 def test_read_csv_line_numbers_survive_chunking(tmp_path, monkeypatch):
-    monkeypatch.setattr(data_module, "_CSV_CHUNK_BYTES", 3000)  # about two rows a chunk
+    monkeypatch.setattr(mnist_csv, "_CSV_CHUNK_BYTES", 3000)  # about two rows a chunk
     text = csv_text(*TRAIN, header=True).replace("\n", "\n\n", 3)  # blank lines 2, 4, 6
     path = tmp_path / "chunked.csv"
     path.write_text(text)
