@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from model.weights_io import BUNDLED_WEIGHTS
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # tests/fuzz and benchmarks/ are folders of scripts, not packages
 from tests.fuzz.corpus import CASES, FUZZ_DIR, build, case_path  # noqa: E402
@@ -30,7 +28,7 @@ MAX_LINE = 320
 def _commands(reader: str, path: Path) -> dict[str, tuple[str, list[str]]]:
     """Command label -> (runner command, argv) for a case's file."""
     if reader == "drawings":
-        return {"replay": ("replay", [str(path), "--weights", str(BUNDLED_WEIGHTS), "--json"])}
+        return {"replay": ("replay", [str(path), "--weights", str(FUZZ_DIR / "weights" / "valid.npz"), "--json"])}
     if reader == "weights":
         return {"replay": ("replay", [str(SAMPLE_DRAWINGS), "--weights", str(path), "--json"]),
                 "eval": ("train", ["--eval-only", "--weights", str(path), "--data", str(MNIST_SAMPLE), "--json"])}

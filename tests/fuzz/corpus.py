@@ -2,7 +2,8 @@
 
 Every case is a file (or an MNIST folder) and the command-line reader it goes through:
 
-- ``drawings``: ``python -m app.replay FILE --weights <bundled> --json``;
+- ``drawings``: ``python -m app.replay FILE --weights tests/fuzz/weights/valid.npz --json`` (a
+  small network: the bundled one would only take longer to load);
 - ``weights``: ``python -m app.replay <sample drawings> --weights FILE --json`` and
   ``python train.py --eval-only --weights FILE --data tests/data/mnist_test_sample.npz --json``;
 - ``data``: ``python -m model.data --data FILE --no-download --json``.
@@ -164,14 +165,13 @@ def _million_points(path: Path) -> None:
     t = np.linspace(0, 1, 1_000_000)
     x = 0.5 + 0.3 * np.cos(2 * math.pi * t) * (1 - 0.3 * t)
     y = 0.5 + 0.3 * np.sin(2 * math.pi * t)
-    points = ",".join(f"[{a!r},{b!r}]" for a, b in zip(x.tolist(), y.tolist()))
-    path.write_text('{"label": 0, "writer": "spiral", "strokes": [[' + points + "]]}\n")
+    path.write_text(json.dumps({"label": 0, "writer": "spiral", "strokes": [np.column_stack([x, y]).tolist()]}) + "\n")
 
 
 def _many_drawings(path: Path) -> None:
-    """200,000 empty drawings of 200,000 writers, half unlabelled: replay's summary must stay small."""
+    """50,000 empty drawings of 50,000 writers, half unlabelled: replay's summary must stay small."""
     with open(path, "w") as stream:
-        for i in range(200_000):
+        for i in range(50_000):
             label = f'"label": {i % 10}, ' if i % 2 else ""
             stream.write(f'{{{label}"writer": "w{i}", "strokes": []}}\n')
 
@@ -181,11 +181,11 @@ def _dev_zero(path: Path) -> None:
 
 
 def _big_zip_directory(path: Path) -> None:
-    """Valid x/y arrays and 30,000 empty members: a 1.6 MB table of contents."""
+    """Valid x/y arrays and 20,000 empty members: a 1.2 MB table of contents."""
     _mnist_npz()(path)
     with zipfile.ZipFile(path, "a") as archive:
-        for i in range(30_000):
-            archive.writestr(zipfile.ZipInfo(f"m{i}", date_time=_FIXED_DATE), b"")
+        for i in range(20_000):
+            archive.writestr(zipfile.ZipInfo(f"member{i:06d}.npy", date_time=_FIXED_DATE), b"")
 
 
 # ---------------------------------------------------------------------------------- cases
