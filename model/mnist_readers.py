@@ -25,7 +25,7 @@ import numpy as np
 
 from model.limits import ERROR_CHARS, MAX_DATA_ARRAY_BYTES, MAX_IMAGES, MiB
 from model.npz_reader import NpzArchive, NpzFormatError
-from model.oneline import escape, one_line
+from model.oneline import escape, one_line, os_problem
 
 IMAGE_SIDE = 28
 PIXELS = IMAGE_SIDE * IMAGE_SIDE
@@ -53,19 +53,13 @@ def open_data(path: Path) -> Iterator[BinaryIO]:
     bytes, not by its name). Read it with `read_stream`, which turns errors into DataError."""
     try:
         raw = open(path, "rb")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder, expected a file") from None
-    except PermissionError:
-        raise DataError(f"{path}: cannot read (permission denied)") from None
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({one_line(exc.strerror or exc)})") from None
+        raise DataError(f"{path}: {os_problem(exc)}") from None
     with raw:
         try:
             compressed = raw.peek(2)[:2] == b"\x1f\x8b"
         except OSError as exc:
-            raise DataError(f"{path}: cannot read ({one_line(exc.strerror or exc)})") from None
+            raise DataError(f"{path}: {os_problem(exc)}") from None
         if compressed:
             with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                 yield stream
@@ -81,7 +75,7 @@ def read_stream(stream: BinaryIO, size: int, name: str) -> bytes:
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise DataError(f"{name}: not a valid gzip file ({one_line(exc)})") from None
     except OSError as exc:
-        raise DataError(f"{name}: cannot read ({one_line(exc.strerror or exc)})") from None
+        raise DataError(f"{name}: {os_problem(exc)}") from None
 
 
 def _read_into(stream: BinaryIO, out: np.ndarray, name: str) -> int:
@@ -236,17 +230,11 @@ def read_npz_splits(path: str | os.PathLike) -> dict[str, tuple[np.ndarray, np.n
     """
     path = Path(path)
     name = str(path)
-    if path.is_dir():
-        raise DataError(f"{name}: is a folder, expected an .npz file")
     try:
         with open(path, "rb") as stream:
             signature = stream.read(6)
-    except FileNotFoundError:
-        raise DataError(f"{name}: no such file") from None
-    except PermissionError:
-        raise DataError(f"{name}: cannot read (permission denied)") from None
     except OSError as exc:
-        raise DataError(f"{name}: cannot read ({one_line(exc.strerror or exc)})") from None
+        raise DataError(f"{name}: {os_problem(exc, 'file')}") from None
     if not signature:
         raise DataError(f"{name}: file is empty")
     if signature == b"\x93NUMPY":
@@ -259,7 +247,7 @@ def read_npz_splits(path: str | os.PathLike) -> dict[str, tuple[np.ndarray, np.n
     except NpzFormatError as exc:
         raise DataError(f"{name}: not a readable .npz archive ({exc})") from None
     except OSError as exc:
-        raise DataError(f"{name}: cannot read ({one_line(exc.strerror or exc)})") from None
+        raise DataError(f"{name}: {os_problem(exc)}") from None
 
 
 def _npz_splits(archive: NpzArchive, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -20,7 +20,7 @@ from model.atomic import atomic_write, atomic_write_text
 from model.limits import ERROR_CHARS, MAX_LAYER_WIDTH, MAX_LAYERS, MAX_METADATA_BYTES, MAX_PARAMETERS
 from model.mlp import INPUT_SIZE, MLP, OUTPUT_SIZE, expected_shapes
 from model.npz_reader import NpzArchive, NpzFormatError
-from model.oneline import escape, one_line
+from model.oneline import escape, one_line, os_problem
 
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
@@ -95,10 +95,8 @@ def load_weights(path) -> tuple[MLP, dict]:
         raise WeightsError(f"{path}: not a file")
     try:
         archive = NpzArchive(path)
-    except PermissionError:
-        raise WeightsError(f"{path}: cannot read the file (permission denied)") from None
     except OSError as exc:
-        raise WeightsError(f"{path}: cannot read the file ({one_line(exc.strerror or exc)})") from None
+        raise WeightsError(f"{path}: {os_problem(exc, 'weights file')}") from None
     except NpzFormatError as exc:
         raise WeightsError(f"{path}: not a valid weights archive (truncated or corrupted: {exc})") from None
     with archive:
@@ -111,7 +109,7 @@ def load_weights(path) -> tuple[MLP, dict]:
         except NpzFormatError as exc:
             raise WeightsError(f"{path}: not a valid weights archive (truncated or corrupted: {exc})") from None
         except OSError as exc:
-            raise WeightsError(f"{path}: cannot read the file ({one_line(exc.strerror or exc)})") from None
+            raise WeightsError(f"{path}: {os_problem(exc, 'weights file')}") from None
     _check_arrays(path, arrays, layer_sizes, batch_norm)
     model = MLP.from_arrays(arrays, layer_sizes, batch_norm=batch_norm, dropout=dropout)
     _check_outputs(path, model)

@@ -30,7 +30,7 @@ from typing import Iterable, Iterator
 from model.atomic import atomic_write_text
 from model.limits import (ERROR_CHARS, MAX_DRAWING_LINE_BYTES, MAX_DRAWING_LINE_VALUES, MAX_DRAWING_POINTS,
                           MAX_STROKES, MiB)
-from model.oneline import one_line
+from model.oneline import one_line, os_problem
 from preprocessing.simplify import simplify_strokes
 
 Point = tuple[float, float]
@@ -273,14 +273,8 @@ def iter_drawings(path: str | os.PathLike) -> Iterator[Drawing]:
     path = Path(path)
     try:
         stream = open(path, "rb")
-    except FileNotFoundError:
-        raise DrawingFormatError(f"{path}: no such drawing file") from None
-    except IsADirectoryError:
-        raise DrawingFormatError(f"{path}: is a folder, not a drawing file") from None
-    except PermissionError:
-        raise DrawingFormatError(f"{path}: cannot read (permission denied)") from None
     except OSError as exc:
-        raise DrawingFormatError(f"{path}: cannot read ({one_line(exc.strerror or exc)})") from None
+        raise DrawingFormatError(f"{path}: {os_problem(exc, 'drawing file')}") from None
     with stream:
         number = 0
         while True:
@@ -288,7 +282,7 @@ def iter_drawings(path: str | os.PathLike) -> Iterator[Drawing]:
             try:
                 raw = stream.readline(MAX_DRAWING_LINE_BYTES + 1)
             except OSError as exc:
-                raise DrawingFormatError(f"{path} line {number}: cannot read ({one_line(exc.strerror or exc)})") from None
+                raise DrawingFormatError(f"{path} line {number}: {os_problem(exc)}") from None
             if not raw:
                 return
             if len(raw) > MAX_DRAWING_LINE_BYTES and not raw.endswith(b"\n"):
