@@ -311,17 +311,15 @@ def _npz_pair(archive: NpzArchive, images_key: str, labels_key: str, name: str
 def _npz_header(archive: NpzArchive, key: str, name: str):
     try:
         return archive.header(key)
-    except NpzFormatError as exc:
-        if "pickle" in str(exc):
-            raise DataError(f"{name}: array {key!r} holds Python objects (pickle); refused") from None
-        raise DataError(f"{name}: array {key!r} is unreadable ({exc})") from None
+    except NpzFormatError as exc:  # it names the array and the problem
+        raise DataError(f"{name}: {exc}") from None
 
 
 def _npz_read(archive: NpzArchive, key: str, header, name: str) -> np.ndarray:
     try:
         return archive.read(key, header)
     except NpzFormatError as exc:
-        raise DataError(f"{name}: array {key!r} is corrupt ({exc})") from None
+        raise DataError(f"{name}: {exc}") from None
 
 
 def _pixels_as_uint8(images: np.ndarray, key: str, name: str) -> np.ndarray:

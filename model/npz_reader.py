@@ -193,7 +193,7 @@ def _check_directory(stream: io.BufferedReader) -> None:
     if not (tail[at:at + 4] == _END_RECORD and tail[-2:] == b"\x00\x00"):
         at = tail.rfind(_END_RECORD)
     if at < 0 or tail_size - at < _END_RECORD_SIZE:
-        raise NpzFormatError("not a complete zip archive (truncated or corrupted: no end record)")
+        raise NpzFormatError("not a complete zip archive (no end record)")
     entries, directory_size = struct.unpack("<HI", tail[at + 10:at + 16])
     if at >= 20 and tail[at - 20:at - 16] == _ZIP64_LOCATOR or entries == 0xFFFF or directory_size == 0xFFFFFFFF:
         raise NpzFormatError("a zip64 archive (over 4 GB or 65,535 members), larger than this program reads")

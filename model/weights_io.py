@@ -106,8 +106,8 @@ def load_weights(path) -> tuple[MLP, dict]:
             meta = _parse_metadata(path, _read_metadata_text(path, archive))
             layer_sizes, batch_norm, dropout = check_metadata(path, meta)
             arrays = _read_arrays(path, archive, layer_sizes, batch_norm)
-        except NpzFormatError as exc:
-            raise WeightsError(f"{path}: not a valid weights archive (truncated or corrupted: {exc})") from None
+        except NpzFormatError as exc:  # a member (the archive itself opened): exc names it
+            raise WeightsError(f"{path}: not a valid weights archive: {exc}") from None
         except OSError as exc:
             raise WeightsError(f"{path}: {os_problem(exc, 'weights file')}") from None
     _check_arrays(path, arrays, layer_sizes, batch_norm)

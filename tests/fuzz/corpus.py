@@ -284,7 +284,7 @@ DATA_CASES = [
          _mnist_npz(**{"x.npy": lying_npy((10 ** 12, 28, 28), "|u1"), "y.npy": lying_npy((10 ** 12,), "<i8")})),
     Case("images_1e12.npy.npz", "data", "a single .npy array", _bytes(lying_npy((10 ** 12, 28, 28), "|u1"))),
     Case("images_1e12.npy", "data", "neither a folder, an .npz nor a .csv", _bytes(lying_npy((10 ** 12, 28, 28), "|u1"))),
-    Case("lying_x_header.npz", "data", "is corrupt", _mnist_npz(**{"x.npy": lying_npy((20, 28, 28), "|u1")})),
+    Case("lying_x_header.npz", "data", "array 'x' is damaged: its header declares shape (20, 28, 28)", _mnist_npz(**{"x.npy": lying_npy((20, 28, 28), "|u1")})),
     Case("object_dtype.npz", "data", "pickle", _mnist_npz(**{"x.npy": npy_bytes(np.array([None] * 20, object))})),
     Case("bzip2.npz", "data", "unsupported compression",
          lambda p: write_zip(p, {"x.npy": npy_bytes(np.zeros((2, 28, 28), np.uint8)),
