@@ -15,9 +15,15 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
 
 
+from model import __version__  # noqa: E402  (after the BLAS variables, before NumPy loads)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digit-pad",
                                      description="Draw a digit and watch a small neural network read it live.")
+    parser.add_argument("--version", action="version", version=f"digit-pad {__version__}")
+    parser.add_argument("--where", action="store_true",
+                        help="print the folders Digit Pad uses (your data, models, settings, cache) and exit")
     parser.add_argument("--weights", metavar="PATH", default=None,
                         help="weights file to load (default: the bundled weights/mlp.npz)")
     parser.add_argument("--drawing", metavar="FILE.jsonl", default=None,
@@ -32,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.where:
+        from model.userdata import describe
+
+        for role, path in describe().items():
+            print(f"{role}: {path}")
+        return 0
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         print("digit-pad: no display: DISPLAY is not set (Digit Pad needs a graphical desktop session)",
               file=sys.stderr)

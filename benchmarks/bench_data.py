@@ -46,9 +46,10 @@ def best_of(repeat: int, action) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mnist", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "mnist")
+    parser.add_argument("--mnist", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "mnist",
+                        help="folder of the four MNIST IDX files (default: ../shared/data/mnist)")
     parser.add_argument("--rows", type=int, default=60000, help="rows in the generated CSV files")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each reader; the best is shown (default 3)")
     parser.add_argument("--baseline", action="store_true", help="also time np.loadtxt (slow)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)

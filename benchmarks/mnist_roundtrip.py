@@ -5,7 +5,7 @@ MNIST test digits are upscaled to canvas size (bilinear by default), run back th
 with the same model on the raw test set. Target: the pipeline loses at most 0.5 percentage points.
 
     python benchmarks/mnist_roundtrip.py [--weights PATH] [--canvas 560] [--limit N]
-        [--resample bilinear|bicubic] [--settings-from weights|default] [--blur-sigma S] [--json]
+        [--data PATH] [--resample bilinear|bicubic] [--settings-from weights|default] [--blur-sigma S] [--json]
 """
 from __future__ import annotations
 
@@ -38,18 +38,22 @@ def main(argv=None) -> int:
     from model.weights_io import BUNDLED_WEIGHTS, WeightsError, load_weights
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", type=Path, default=BUNDLED_WEIGHTS)
+    parser.add_argument("--weights", type=Path, default=BUNDLED_WEIGHTS,
+                        help="weights file (default: the bundled weights)")
+    parser.add_argument("--data", metavar="PATH", default=None,
+                        help="MNIST folder or file (default: found as train.py finds it, never downloaded)")
     parser.add_argument("--canvas", type=int, default=560, help="canvas side to upscale to (default 560)")
     parser.add_argument("--limit", type=int, default=None, help="use the first N test digits (default all)")
-    parser.add_argument("--resample", choices=sorted(RESAMPLERS), default="bilinear")
+    parser.add_argument("--resample", choices=sorted(RESAMPLERS), default="bilinear",
+                        help="how the 28x28 digits are upscaled (default bilinear)")
     parser.add_argument("--settings-from", choices=("weights", "default"), default="weights",
                         help="pipeline settings: those stored in the weights (as the app does) or the defaults")
     parser.add_argument("--blur-sigma", type=float, default=None, help="override the settings' blur sigma")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
         model, metadata = load_weights(args.weights)
-        data = load_mnist(download=False, progress=False)
+        data = load_mnist(args.data, download=False, progress=False, test_only=True)
     except (WeightsError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -53,10 +53,11 @@ def percentiles(samples_s: list[float]) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[400, 448, 560, 800, 2000])
-    parser.add_argument("--drawings", type=int, default=300)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[400, 448, 560, 800, 2000],
+                        help="canvas sides in pixels to time (default 400 448 560 800 2000)")
+    parser.add_argument("--drawings", type=int, default=300, help="drawings to time (default 300)")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes over the drawings")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 
     if PENDIGITS.is_file():

@@ -28,10 +28,10 @@ from model.weights_io import BUNDLED_WEIGHTS, WeightsError, load_weights  # noqa
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", default=None, help=f"weights file (default {BUNDLED_WEIGHTS})")
-    parser.add_argument("--repeats", type=int, default=5000)
+    parser.add_argument("--repeats", type=int, default=5000, help="predictions timed (default 5000)")
     parser.add_argument("--threads", type=int, default=1,
                         help="OpenBLAS threads (default 1, as the app uses; 0 = leave as it is)")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if args.repeats < 10:
         parser.error("--repeats must be at least 10")

@@ -81,14 +81,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Replay accuracy for small/large digits and thin/thick "
                                                  "brushes, on writers the weights never saw.")
     parser.add_argument("--weights", type=Path, nargs="+", help="weights file(s) (default: the bundled one)")
-    parser.add_argument("--drawings", type=Path, default=DEFAULT_DRAWINGS)
+    parser.add_argument("--drawings", type=Path, default=DEFAULT_DRAWINGS,
+                        help="drawing file (.jsonl; default: the developers' pen digits)")
     parser.add_argument("--limit", type=int, help="score at most N drawings per weights file")
     parser.add_argument("--record-into", type=Path, metavar="WEIGHTS",
                         help="also store the summary (with this command) in that weights file's metadata "
                              f"under results.robustness")
     parser.add_argument("--mouse", action="store_true",
                         help="also replay every drawing resampled like a mouse, steady and shaky")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 
     from app.controller import DigitPadController

@@ -25,23 +25,27 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from model.data import DataError, load_mnist  # noqa: E402
-from model.training import TrainConfig, as_training_inputs, build_model, train  # noqa: E402
+from model.augment import AugmentSettings  # noqa: E402
+from model.recipe import Recipe  # noqa: E402
+from model.training import as_training_inputs, build_model, fit  # noqa: E402
 
 SGD_LR, MOMENTUM, ADAM_LR = 0.05, 0.9, 1e-3
 
 
 def numpy_epoch_runner(X, y, hidden, batch_size, optimizer, blas_threads=1):
     """A function running one epoch of our trainer on a persistent model -> seconds of the loop."""
-    config = TrainConfig(optimizer=optimizer, lr=SGD_LR if optimizer == "sgd" else ADAM_LR,
-                         momentum=MOMENTUM, schedule="constant", batch_size=batch_size, epochs=1,
-                         val_split=0.0, hidden=tuple(hidden), seed=0, blas_threads=blas_threads)
+    # The reference's loop: plain SGD with momentum (or Adam), constant rate, no batch norm,
+    # no weight decay, no augmentation, no validation.
+    config = Recipe(optimizer=optimizer, lr=SGD_LR if optimizer == "sgd" else ADAM_LR, momentum=MOMENTUM,
+                    nesterov=False, weight_decay=0.0, schedule="constant", warmup_epochs=0.0, batch_size=batch_size,
+                    epochs=1, val_split=0.0, hidden=tuple(hidden), batch_norm=False, seed=0,
+                    augment=AugmentSettings.off())
     model = build_model(config)
     state = {"seed": 0}
 
     def run():
         state["seed"] += 1
-        epoch_config = TrainConfig.from_dict({**config.to_dict(), "seed": state["seed"]})
-        result = train(model, X, y, None, None, epoch_config)
+        result = fit(config.replace(seed=state["seed"]), X, y, model=model, blas_threads_during=blas_threads)
         run.last_train_acc = result.history[0]["train_acc"]
         return result.history[0]["train_seconds"]
 
@@ -80,9 +84,10 @@ def torch_epoch_runner(X, y, hidden, batch_size, optimizer, threads):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5, help="epochs of each (default 5)")
-    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 128])
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 128],
+                        help="hidden layer widths (default 256 128, the reference's)")
+    parser.add_argument("--batch-size", type=int, default=128, help="mini-batch size (default 128)")
+    parser.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd", help="optimiser (default sgd)")
     parser.add_argument("--data", default=None, help="MNIST folder or file (default: model.data search order)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch decides)")
     parser.add_argument("--numpy-threads", type=int, default=1,

@@ -42,13 +42,16 @@ def writer_folds(writers, folds: int) -> list[list[str]]:
 def held_out_writers(metadata: dict, drawings_path: Path) -> set[str] | None:
     """Writers of `drawings_path` that the weights never trained on: the excluded ones, or None
     meaning "all of them" when that file was not among the training drawings at all."""
-    from train import _resolve_recorded_path
+    from model.recipe import recipe_from_metadata
+    from preprocessing.training_set import resolve_drawings
 
-    settings = metadata.get("training", {}).get("settings", {})
-    used = {Path(_resolve_recorded_path(p)).resolve() for p in settings.get("drawings", [])}
+    recipe = recipe_from_metadata(metadata)
+    if recipe is None:
+        return None
+    used = {path.resolve() for path in map(resolve_drawings, recipe.drawings) if path is not None}
     if drawings_path.resolve() not in used:
         return None
-    return set(settings.get("exclude_writers", []))
+    return set(recipe.exclude_writers)
 
 
 def train_fold(fold_writers: list[str], out: Path, drawings: Path, train_args: list[str],
@@ -97,7 +100,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Writer cross-validation of the training settings "
                                                  "on drawn digits, scored by app.replay.")
     parser.add_argument("--drawings", type=Path, default=DEFAULT_DRAWINGS, help="drawing file (.jsonl)")
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--folds", type=int, default=5, help="folds of writers (default 5)")
     parser.add_argument("--only", type=int, nargs="+", metavar="K", help="run only these folds (1-based)")
     parser.add_argument("--epochs", type=int, help="shorter training: this many epochs")
     parser.add_argument("--limit", type=int, help="shorter training: train.py --limit N")

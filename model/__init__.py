@@ -7,13 +7,15 @@ from model.layers import BatchNorm, Dense, Dropout, ReLU
 from model.losses import log_softmax, softmax, softmax_cross_entropy
 from model.mlp import MLP
 from model.optim import SGD, Adam, LearningRateSchedule
-from model.training import TrainConfig, TrainResult, build_model, evaluate, train
+from model.evaluation import Evaluation, evaluate
+from model.recipe import Recipe
+from model.training import BatchProgress, FitResult, build_model, fit
 from model.weights_io import (BUNDLED_WEIGHTS, FORMAT_VERSION, WeightsError, export_csv, import_csv,
                               load_weights, save_weights)
 
 __all__ = [
-    "Adam", "BUNDLED_WEIGHTS", "BatchNorm", "Dense", "Dropout", "FORMAT_VERSION", "LearningRateSchedule",
-    "MLP", "ReLU", "SGD", "TrainConfig", "TrainResult", "WeightsError", "build_model", "evaluate",
-    "export_csv", "import_csv", "load_weights", "log_softmax", "save_weights", "softmax",
-    "softmax_cross_entropy", "train",
+    "Adam", "BUNDLED_WEIGHTS", "BatchNorm", "BatchProgress", "Dense", "Dropout", "Evaluation", "FORMAT_VERSION",
+    "FitResult", "LearningRateSchedule", "MLP", "ReLU", "Recipe", "SGD", "WeightsError", "build_model",
+    "evaluate", "export_csv", "fit", "import_csv", "load_weights", "log_softmax", "save_weights", "softmax",
+    "softmax_cross_entropy",
 ]

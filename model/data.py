@@ -146,15 +146,21 @@ def mnist_cache_dir() -> Path:
     return cache_dir() / "mnist"
 
 
-def workplace_mnist_dir() -> Path | None:
-    """The developers' copy, ../shared/data/mnist beside a source checkout ($DIGITPAD_SHARED
-    overrides ../shared); None for an installed copy, whose parent folder is site-packages."""
+def workplace_dir() -> Path | None:
+    """The developers' shared data folder: $DIGITPAD_SHARED, else ../shared beside a source checkout;
+    None for an installed copy (its parent folder is site-packages, not a workplace)."""
     shared = os.environ.get("DIGITPAD_SHARED")
     if shared:
-        return Path(shared) / "data" / "mnist"
+        return Path(shared).expanduser()
     if not (REPO_ROOT / "pyproject.toml").is_file():
         return None
-    return REPO_ROOT.parent / "shared" / "data" / "mnist"
+    return REPO_ROOT.parent / "shared"
+
+
+def workplace_mnist_dir() -> Path | None:
+    """The developers' copy of MNIST (see `workplace_dir`), or None."""
+    root = workplace_dir()
+    return None if root is None else root / "data" / "mnist"
 
 
 def _idx_candidates(folder: Path, standard: str) -> list[Path]:
@@ -191,14 +197,21 @@ def _standard_name(path: Path) -> str:
     return name.replace(".idx", "-idx")
 
 
-def _load_idx_folder(folder: Path) -> MnistData | None:
+def _no_images() -> tuple[np.ndarray, np.ndarray]:
+    return np.zeros((0, IMAGE_SIDE, IMAGE_SIDE), np.uint8), np.zeros(0, np.int64)
+
+
+def _load_idx_folder(folder: Path, test_only: bool = False) -> MnistData | None:
     found = {role: _find_idx(folder, role) for role in IDX_FILES}
-    if found["train_images"] is None or found["train_labels"] is None:
+    has_test = found["test_images"] is not None and found["test_labels"] is not None
+    if test_only and not has_test:
+        return None
+    if not test_only and (found["train_images"] is None or found["train_labels"] is None):
         return None
     checksums: dict[str, str] = {}
-    train = _load_idx_pair(found["train_images"], found["train_labels"], checksums)
+    train = _no_images() if test_only else _load_idx_pair(found["train_images"], found["train_labels"], checksums)
     test: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
-    if found["test_images"] is not None and found["test_labels"] is not None:
+    if has_test:
         test = _load_idx_pair(found["test_images"], found["test_labels"], checksums)
     return MnistData(*train, *test, source=f"{folder} (IDX)", checksums=checksums)
 
@@ -228,8 +241,8 @@ def _load_npz_file(path: Path) -> MnistData:
                      checksums={path.name: sha256_uncompressed(path)})
 
 
-def _load_folder(folder: Path) -> MnistData | None:
-    data = _load_idx_folder(folder)
+def _load_folder(folder: Path, test_only: bool = False) -> MnistData | None:
+    data = _load_idx_folder(folder, test_only)
     if data is not None:
         return data
     for train_name, test_name in (("mnist_train.csv", "mnist_test.csv"), ("train.csv", "test.csv")):
@@ -243,9 +256,9 @@ def _load_folder(folder: Path) -> MnistData | None:
     return None
 
 
-def _load_path(path: Path, what: str) -> MnistData:
+def _load_path(path: Path, what: str, test_only: bool = False) -> MnistData:
     if path.is_dir():
-        data = _load_folder(path)
+        data = _load_folder(path, test_only)
         if data is None:
             raise DataError(
                 f"{what}: no MNIST files in {path} (expected {IDX_FILES['train_images']}[.gz] and "
@@ -262,12 +275,19 @@ def _load_path(path: Path, what: str) -> MnistData:
     raise DataError(f"{what}: {path}: no such file or folder")
 
 
-def _load_verified_cache(cache: Path, expected: dict[str, str]) -> tuple[MnistData | None, list[str]]:
+def _roles(test_only: bool) -> dict[str, str]:
+    return {role: name for role, name in IDX_FILES.items() if role.startswith("test_") or not test_only}
+
+
+def _load_verified_cache(cache: Path, expected: dict[str, str], test_only: bool = False
+                         ) -> tuple[MnistData | None, list[str]]:
     """Load the cached IDX files that match `expected`; returns (data or None, names to fetch)."""
     arrays: dict[str, np.ndarray] = {}
     checksums: dict[str, str] = {}
     missing: list[str] = []
-    for role, standard in IDX_FILES.items():
+    if test_only:
+        arrays["train_images"], arrays["train_labels"] = _no_images()
+    for role, standard in _roles(test_only).items():
         path = _find_idx(cache, role)
         try:
             if path is None:
@@ -290,15 +310,19 @@ def _load_verified_cache(cache: Path, expected: dict[str, str]) -> tuple[MnistDa
                      arrays["test_labels"], source=f"{cache} (IDX, cache)", checksums=checksums), []
 
 
-def _where_to_put(cache: Path) -> str:
-    names = ", ".join(f"{n}.gz" for n in IDX_FILES.values())
-    return f"put the four MNIST files ({names}) in {cache}, or pass --data PATH"
+def _where_to_put(cache: Path, test_only: bool = False) -> str:
+    roles = _roles(test_only)
+    names = ", ".join(f"{n}.gz" for n in roles.values())
+    return f"put the {'two' if test_only else 'four'} MNIST files ({names}) in {cache}, or pass --data PATH"
 
 
 def load_mnist(data: str | os.PathLike | None = None, *, download: bool = True,
                progress: bool = True, mirrors: list[str] | None = None,
-               expected_sha256: dict[str, str] | None = None) -> MnistData:
+               expected_sha256: dict[str, str] | None = None, test_only: bool = False) -> MnistData:
     """Load MNIST from `data` (folder or file) or, with data=None, from the first place that has it.
+
+    test_only=True (evaluating, not training): an IDX source needs only the two test files, and
+    only those are downloaded; the training arrays come back empty. CSV and npz files are read whole.
 
     Search order with data=None: $DIGITPAD_MNIST_DIR; the user cache (`mnist_cache_dir()`); the
     developers' copy ../shared/data/mnist beside a source checkout; a download from the mirrors
@@ -306,27 +330,27 @@ def load_mnist(data: str | os.PathLike | None = None, *, download: bool = True,
     Cached and downloaded IDX files are checked against `expected_sha256` (default MNIST_SHA256).
     """
     if data is not None:
-        return _load_path(Path(data).expanduser(), "--data")
+        return _load_path(Path(data).expanduser(), "--data", test_only)
     env_dir = os.environ.get("DIGITPAD_MNIST_DIR")
     if env_dir:
-        return _load_path(Path(env_dir).expanduser(), "DIGITPAD_MNIST_DIR")
+        return _load_path(Path(env_dir).expanduser(), "DIGITPAD_MNIST_DIR", test_only)
     expected = MNIST_SHA256 if expected_sha256 is None else expected_sha256
     cache = mnist_cache_dir()
-    cached, missing = _load_verified_cache(cache, expected)
+    cached, missing = _load_verified_cache(cache, expected, test_only)
     if cached is not None:
         return cached
     workplace = workplace_mnist_dir()
     if workplace is not None and workplace.is_dir():
-        found = _load_folder(workplace)
+        found = _load_folder(workplace, test_only)
         if found is not None:
             return found
     if not download:
-        partial = len(missing) < len(IDX_FILES)
+        partial = len(missing) < len(_roles(test_only))
         detail = f" ({', '.join(missing)} missing or corrupt)" if partial else ""
-        raise DataError(f"no MNIST data found{detail}: {_where_to_put(cache)}")
+        raise DataError(f"no MNIST data found{detail}: {_where_to_put(cache, test_only)}")
     download_mnist(cache, mirrors=mirrors, expected_sha256=expected, progress=progress,
                    names=missing)
-    cached, missing = _load_verified_cache(cache, expected)
+    cached, missing = _load_verified_cache(cache, expected, test_only)
     if cached is None:  # another process spoiled the cache between download and load
         raise DataError(f"{cache}: {', '.join(missing)} changed after download; try again")
     cached.source = f"{cache} (IDX, downloaded to cache)"

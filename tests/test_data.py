@@ -764,3 +764,31 @@ def test_command_line_reports_source_and_checksums(tmp_path, capsys):
     assert data_module.main(["--data", str(tmp_path / "absent")]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith("error: --data: ") and captured.err.count("\n") == 1
+
+
+def test_evaluating_needs_and_downloads_only_the_test_files(isolated_env, mirror_server, tmp_path):
+    """--eval-only used to demand (and download) the 60,000 training images just to evaluate."""
+    root, base = mirror_server
+    mirror = root / "test-only"
+    mirror.mkdir()
+    for standard, content in fixture_contents().items():
+        if standard.startswith("t10k"):
+            (mirror / f"{standard}.gz").write_bytes(gzip.compress(content))
+    loaded = load_mnist(mirrors=[f"{base}/test-only/"], expected_sha256=FIXTURE_SHA256, progress=False,
+                        test_only=True)
+    assert cache_listing(isolated_env) == ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    assert loaded.train_images.shape == (0, 28, 28) and loaded.test_images.shape[0] == loaded.test_labels.shape[0] > 0
+
+    folder = tmp_path / "only-test"
+    folder.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (folder / name).write_bytes((isolated_env / name).read_bytes())
+    assert load_mnist(folder, test_only=True).test_labels.shape[0] > 0
+    with pytest.raises(DataError, match="no MNIST files"):
+        load_mnist(folder)  # training needs the training files
+
+
+def test_offline_evaluation_asks_only_for_the_two_test_files(isolated_env):
+    with pytest.raises(DataError) as caught:
+        load_mnist(download=False, test_only=True)
+    assert "the two MNIST files (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz)" in str(caught.value)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import train
+from model.augment import AugmentSettings
+from model.recipe import Recipe, recipe_from_metadata
 from model.weights_io import load_weights
 
 # Augmentation off: on 5,000 images and 5 epochs it would only slow the quick run down.
@@ -49,14 +55,27 @@ def test_quick_run_writes_a_loadable_self_describing_file(quick_weights):
     assert meta["layer_sizes"] == [784, 128, 10]
     assert meta["format_version"] == 1 and meta["activation"] == "relu"
     assert meta["preprocessing"]["field"] == 28
-    settings = meta["training"]["settings"]
+    settings = meta["training"]["recipe"]
     assert settings["hidden"] == [128] and settings["epochs"] == 5 and settings["seed"] == 3
     assert settings["augment"]["enabled"] is False and "rotation_deg" in settings["augment"]
+    assert recipe_from_metadata(meta) == Recipe(hidden=(128,), epochs=5, seed=3, limit=5000, batch_size=64,
+                                                drawings=(), val_split=0.05, augment=AugmentSettings.off())
     assert "--limit 5000" in meta["training"]["command"]
     assert meta["data"]["sha256"]
     assert meta["results"]["epochs_run"] == 5 and len(meta["results"]["history"]) == 5
     assert 0 <= meta["results"]["augment_share"] < 1
     assert meta["created"][:2] == "20"
+
+
+def test_every_run_draws_its_curves_next_to_the_weights(quick_weights):
+    from PIL import Image
+
+    curves = quick_weights.with_name(quick_weights.stem + "_curves.png")
+    with Image.open(curves) as image:
+        assert image.format == "PNG" and image.width > 400 and image.height > 200
+        assert len(np.unique(np.asarray(image.convert("L")))) > 10  # a drawn chart, not a blank image
+    # The sample has no test split, so no confusion matrix: only the curves.
+    assert not quick_weights.with_name(quick_weights.stem + "_confusion.png").exists()
 
 
 def test_quick_run_reaches_90_percent_on_held_out_images(quick_weights, test_data_dir, capsys):
@@ -90,7 +109,7 @@ def test_drawings_and_writer_exclusion_are_recorded(tmp_path, sample, test_data_
                        "--exclude-writers", "nobody,someone", "--out", str(out)])
     assert code == 0
     _, meta = load_weights(out)
-    assert meta["training"]["settings"]["exclude_writers"] == ["nobody", "someone"]
+    assert meta["training"]["recipe"]["exclude_writers"] == ["nobody", "someone"]
     (record,) = meta["data"]["drawings"]
     assert record["path"].endswith("drawings_sample.jsonl") and len(record["sha256"]) == 64
     assert meta["results"]["drawn_images"] > 0
@@ -137,17 +156,138 @@ class _no_raise:
         return False
 
 
-def test_ctrl_c_keeps_the_best_weights_so_far(tmp_path, sample, monkeypatch, capsys):
-    def interrupt_in_epoch_two(self, epoch, batch, n_batches, loss):
-        if epoch == 2 and batch == 3:
-            raise KeyboardInterrupt
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGTERM"])
+def test_a_signal_mid_training_keeps_the_best_finished_epoch(signal_name, tmp_path, sample, monkeypatch, capsys):
+    from model.progress import TerminalProgress
 
-    monkeypatch.setattr(train.Progress, "on_batch", interrupt_in_epoch_two)
+    def signal_in_epoch_two(self, progress):
+        if (progress.epoch, progress.batch) == (2, 3):
+            os.kill(os.getpid(), getattr(signal, signal_name))
+
+    monkeypatch.setattr(TerminalProgress, "on_batch", signal_in_epoch_two)
     out = tmp_path / "i.npz"
     code = train.main(["--data", str(sample), "--limit", "600", "--epochs", "5", "--hidden", "16",
                        "--no-drawings", "--out", str(out)])
     assert code == 130
     _, meta = load_weights(out)
-    assert meta["results"]["interrupted"] is True and meta["results"]["best_epoch"] == 1
-    assert "interrupted" in capsys.readouterr().out
-    assert [p.name for p in tmp_path.iterdir()] == ["i.npz"]  # no temporary file left behind
+    assert meta["results"]["stopped"] is True and meta["results"]["best_epoch"] == 1
+    assert meta["results"]["epochs_run"] == 1
+    assert f"stopped ({signal_name})" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["i.npz", "i_curves.png"]  # no temporary file left
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+
+
+def test_a_signal_after_the_last_epoch_still_saves_the_finished_run(tmp_path, sample, monkeypatch):
+    """Ctrl+C during the test evaluation or the save used to throw the whole run away."""
+    import model.model_files as model_files
+
+    real_save = model_files.save_weights
+
+    def interrupted_save(path, model, metadata):
+        os.kill(os.getpid(), signal.SIGINT)  # arrives while the file is being written
+        return real_save(path, model, metadata)
+
+    monkeypatch.setattr(model_files, "save_weights", interrupted_save)
+    out = tmp_path / "late.npz"
+    code = train.main(["--data", str(sample), "--limit", "300", "--epochs", "2", "--hidden", "16", "--quiet",
+                       "--no-drawings", "--out", str(out)])
+    assert code == 0
+    _, meta = load_weights(out)
+    assert meta["results"]["epochs_run"] == 2 and meta["results"]["stopped"] is False
+
+
+def test_an_interrupt_before_training_writes_nothing(tmp_path, sample, monkeypatch, capsys):
+    import preprocessing.training_set as training_set
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training_set, "render_drawn", interrupted)
+    out = tmp_path / "never.npz"
+    assert train.main(["--data", str(sample), "--limit", "100", "--epochs", "1", "--out", str(out)]) == 130
+    assert "nothing was written" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_save_goes_to_the_models_folder_instead(tmp_path, sample, monkeypatch, capsys):
+    import model.model_files as model_files
+    from model.userdata import models_dir
+
+    real_save = model_files.save_weights
+    out = tmp_path / "full-disk.npz"
+
+    def disk_full_for_out(path, model, metadata):
+        if Path(path) == out:
+            raise OSError(28, "No space left on device", str(path))
+        return real_save(path, model, metadata)
+
+    monkeypatch.setattr(model_files, "save_weights", disk_full_for_out)
+    code = train.main(["--data", str(sample), "--limit", "300", "--epochs", "1", "--hidden", "16", "--quiet",
+                       "--no-drawings", "--out", str(out)])
+    assert code == 2 and not out.exists()
+    printed = capsys.readouterr().out
+    assert f"could not write {out} (No space left on device)" in printed
+    rescued = Path(printed.rsplit("; saving to ", 1)[1].split(" instead")[0])
+    assert rescued.parent == models_dir() and load_weights(rescued)[1]["results"]["epochs_run"] == 1
+
+
+def test_without_out_a_run_writes_a_new_file_in_the_models_folder(tmp_path, sample, capsys):
+    from model.userdata import models_dir
+
+    argv = ["--data", str(sample), "--limit", "200", "--epochs", "1", "--hidden", "8", "--quiet", "--no-drawings"]
+    before = set(models_dir().glob("*.npz")) if models_dir().is_dir() else set()
+    assert train.main(argv) == 0 and train.main(argv) == 0
+    new = sorted(set(models_dir().glob("*.npz")) - before)
+    assert len(new) == 2 and all(p.name.startswith("mlp-quick-") for p in new)  # never replaced
+    assert f"digit-pad --weights {new[-1]}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("out, fragment", [
+    ("BUNDLED", "only a complete run of the default recipe may replace it (this run changes hidden, epochs, limit)"),
+    ("/dev/null", "not a regular file"),
+    ("FILE/w.npz", "is not a folder"),
+    ("MISSING/w.npz", "its folder does not exist"),
+])
+def test_protected_or_unusable_outputs_are_refused_before_any_work(out, fragment, tmp_path, sample, capsys,
+                                                                   monkeypatch):
+    import model.data as data
+    from model.weights_io import BUNDLED_WEIGHTS
+
+    monkeypatch.setattr(data, "load_mnist", lambda *a, **k: pytest.fail("MNIST was loaded before the check"))
+    (tmp_path / "FILE").write_text("x")
+    path = str(BUNDLED_WEIGHTS) if out == "BUNDLED" else out.replace("FILE", str(tmp_path / "FILE")).replace(
+        "MISSING", str(tmp_path / "missing"))
+    before = BUNDLED_WEIGHTS.stat().st_mtime_ns
+    code = train.main(["--data", str(sample), "--limit", "100", "--epochs", "1", "--hidden", "8", "--quiet",
+                       "--out", path])
+    assert code == 2
+    assert fragment in _one_line_error(capsys)
+    assert BUNDLED_WEIGHTS.stat().st_mtime_ns == before
+
+
+def test_a_quick_run_leaves_the_checkout_untouched(repo_root, sample, tmp_path):
+    """`python train.py --limit 500 --epochs 1` in a checkout: git status stays as it was."""
+    if not (repo_root / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout")
+
+    def status():
+        return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=repo_root,
+                              capture_output=True, text=True, check=True).stdout
+
+    before = status()
+    done = subprocess.run([sys.executable, "train.py", "--limit", "500", "--epochs", "1", "--quiet",
+                           "--data", str(sample), "--no-drawings"], cwd=repo_root, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert status() == before
+
+
+def test_help_and_defaults_never_depend_on_a_weights_file(monkeypatch, capsys):
+    """Defaults used to come from the bundled file, so bad settings in it (augment: 5) broke --help."""
+    import model.weights_io as weights_io
+
+    monkeypatch.setattr(weights_io, "load_weights", lambda *a, **k: pytest.fail("a weights file was read"))
+    with pytest.raises(SystemExit) as done:
+        train.main(["--help"])
+    assert done.value.code == 0
+    assert "(default: 24)" in capsys.readouterr().out  # the recipe's epochs, from code

@@ -1,0 +1,84 @@
+"""Where a trained model is saved, and which files a run must never replace.
+
+A training run (train.py, and later the app's fine-tuning) saves to a NEW file in the user's models
+folder unless it is told where; a file it is told to replace is checked before any long work. Two
+places are protected: the installed package is never written, and the bundled weights only by a
+complete run of the default recipe (maintainers regenerate weights/mlp.npz that way, from a source
+checkout). If the final save still fails (a full disk, a folder gone meanwhile) the model goes to a
+new file in the models folder instead of being lost.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Callable
+
+from model.atomic import check_writable
+from model.oneline import one_line
+from model.recipe import Recipe
+from model.userdata import ensure, models_dir
+from model.weights_io import BUNDLED_WEIGHTS, save_weights
+
+
+class UsageError(ValueError):
+    """A bad option value or output path, found before any work (one line)."""
+
+
+def new_model_path(recipe: Recipe, kind: str = "mlp") -> Path:
+    """A file name not yet taken in the models folder: kind, "quick" for a quick run, the time."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = ensure(models_dir())
+    name = f"{kind}-{'quick-' if recipe.is_quick else ''}{stamp}"
+    out, number = folder / f"{name}.npz", 1
+    while out.exists():
+        number += 1
+        out = folder / f"{name}-{number}.npz"
+    return out
+
+
+def protected_reason(out: Path, recipe: Recipe, source_root: Path, stopped: bool = False) -> str | None:
+    """Why ``out`` must not receive this run's model, or None when it may.
+
+    source_root: the folder train.py runs from; a source checkout has pyproject.toml there, an
+    installed copy (site-packages) does not."""
+    target = Path(out).expanduser().resolve()
+    installed = not (Path(source_root) / "pyproject.toml").is_file()
+    if installed and BUNDLED_WEIGHTS.parent.resolve().parent in target.parents:
+        return f"{out} is inside the installed Digit Pad package; save elsewhere (default: your models folder)"
+    if target == BUNDLED_WEIGHTS.resolve():
+        changed = recipe.differences()
+        if changed or stopped:
+            why = f"changes {', '.join(changed)}" if changed else "was stopped before the end"
+            return (f"{out} is the bundled model: only a complete run of the default recipe may replace it "
+                    f"(this run {why})")
+    return None
+
+
+def check_out(path: str | Path | None, recipe: Recipe, source_root: Path) -> Path:
+    """The file a run will write, checked up front: a new file in the models folder when ``path``
+    is None; otherwise not protected, a regular file or absent, in a writable folder (UsageError or
+    OSError naming the problem)."""
+    if path is None:
+        return new_model_path(recipe)
+    out = Path(path).expanduser()
+    reason = protected_reason(out, recipe, source_root)
+    if reason:
+        raise UsageError(reason)
+    check_writable(out)
+    return out
+
+
+def save_with_fallback(out: Path, model, metadata: dict, recipe: Recipe, stopped: bool,
+                       log: Callable[[str], None], source_root: Path) -> tuple[Path, bool]:
+    """Save to ``out``; when that is not allowed (a stopped run and a protected file) or fails,
+    save to a new file in the models folder and say why. Returns (the file written, whether it
+    is ``out``)."""
+    reason = protected_reason(out, recipe, source_root, stopped)
+    if reason is None:
+        try:
+            return save_weights(out, model, metadata), True
+        except OSError as exc:
+            reason = f"could not write {out} ({one_line(exc.strerror or exc)})"
+    fallback = new_model_path(recipe)
+    log(f"note: {reason}; saving to {fallback} instead")
+    return save_weights(fallback, model, metadata), False
