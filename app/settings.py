@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from model import userdata
 from model.atomic import atomic_write_text
-from model.oneline import one_line
+from model.oneline import one_line, os_problem
 
 #: A settings file is a few hundred bytes; anything far bigger is not one (and is not read whole).
 MAX_BYTES = 64 * 1024
@@ -61,7 +61,7 @@ def load(path: Path) -> tuple[Settings, str | None]:
     except FileNotFoundError:
         return Settings(), None
     except OSError as exc:
-        return Settings(), one_line(f"{path}: cannot read the settings ({exc.strerror or exc}); using the defaults")
+        return Settings(), one_line(f"{path}: {os_problem(exc, 'settings file')}; using the default settings")
     if len(raw) > MAX_BYTES:
         return Settings(), f"{path}: larger than {MAX_BYTES // 1024} KB, not a settings file; using the defaults"
     try:

@@ -61,7 +61,7 @@ def test_an_unreadable_or_huge_file_is_a_warning_too(tmp_path):
     folder = tmp_path / "settings.json"
     folder.mkdir()  # a folder where the file should be: reading fails
     settings, warning = load(folder)
-    assert settings == Settings() and "cannot read" in warning and str(folder) in warning
+    assert settings == Settings() and "is a folder, not a settings file" in warning and str(folder) in warning
     huge = tmp_path / "huge.json"
     huge.write_text('{"model": "' + "x" * (MAX_BYTES + 10) + '"}')
     settings, warning = load(huge)
