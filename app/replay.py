@@ -25,12 +25,12 @@ from typing import Any, Iterable, Sequence, TextIO
 
 import numpy as np
 
-from app.controller import (DEFAULT_CANVAS_PX, ERASER_WIDTH_FACTOR, MAX_BRUSH_FRACTION,
-                            MIN_BRUSH_FRACTION, DigitPadController, Reading, describe_model)
+from app.controller import ERASER_WIDTH_FACTOR, DigitPadController, Reading, describe_model
 from model.oneline import escape, one_line
 from model.weights_io import BUNDLED_WEIGHTS, WeightsError
 from preprocessing.drawing import Drawing, DrawingFormatError, iter_drawings
-from preprocessing.raster import DEFAULT_BRUSH_FRACTION
+from preprocessing.raster import (DEFAULT_BRUSH_FRACTION, DEFAULT_CANVAS_PX, MAX_BRUSH_FRACTION,
+                                  MIN_BRUSH_FRACTION)
 
 #: Writers scored separately; drawings of further writers are counted under OTHER_WRITERS.
 MAX_WRITERS = 1000
