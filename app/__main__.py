@@ -63,7 +63,7 @@ def open_window(args: argparse.Namespace, root) -> "DigitPadWindow":
     from app import model_choice
     from app.controller import DigitPadController
     from app.observer import attach
-    from app.settings import SettingsStore
+    from model.settings import SettingsStore
     from app.window import DigitPadWindow
 
     settings = SettingsStore()

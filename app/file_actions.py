@@ -17,7 +17,7 @@ from typing import Any
 from app.controller import LoadedModel, read_weights
 from app.imaging import save_png
 from app.model_choice import BUNDLED, ModelChoice, is_bundled
-from app.settings import SettingsStore
+from model.settings import SettingsStore
 from app.worker import Job, poll_every
 from model import userdata
 from model.oneline import one_line

@@ -28,7 +28,7 @@ from app.help_panel import about_rows, about_window, help_window
 from app.model_choice import BUNDLED, ModelChoice
 from app.observer import WindowObserver
 from app.prediction_panel import PredictionPanel
-from app.settings import SettingsStore
+from model.settings import SettingsStore
 from app.stages_panel import StagesPanel
 from app.status_bar import StatusBar
 from app.theme import PAD

@@ -1,10 +1,10 @@
 """Where a trained model is saved, and which files a run must never replace.
 
 A training run (train.py, and later the app's fine-tuning) saves to a NEW file in the user's models
-folder unless it is told where; a file it is told to replace is checked before any long work. Two
-places are protected: the installed package is never written, and the bundled weights only by a
-complete run of the default recipe (maintainers regenerate weights/mlp.npz that way, from a source
-checkout). If the final save still fails (a full disk, a folder gone meanwhile) the model goes to a
+folder unless it is told where; a file it is told to replace is checked before any long work. The
+installed package is never written; the bundled weights (maintainers regenerate weights/mlp.npz
+from a source checkout) and the model the app opens with (the one chosen in Model > Open weights)
+only by a complete run of the default recipe, so that a quick experiment cannot replace either. If the final save still fails (a full disk, a folder gone meanwhile) the model goes to a
 new file in the models folder instead of being lost.
 """
 from __future__ import annotations
@@ -45,13 +45,23 @@ def protected_reason(out: Path, recipe: Recipe, source_root: Path, stopped: bool
     installed = not (Path(source_root) / "pyproject.toml").is_file()
     if installed and BUNDLED_WEIGHTS.parent.resolve().parent in target.parents:
         return f"{out} is inside the installed Digit Pad package; save elsewhere (default: your models folder)"
-    if target == BUNDLED_WEIGHTS.resolve():
-        changed = recipe.differences()
-        if changed or stopped:
-            why = f"changes {', '.join(changed)}" if changed else "was stopped before the end"
-            return (f"{out} is the bundled model: only a complete run of the default recipe may replace it "
-                    f"(this run {why})")
+    for protected, what in ((BUNDLED_WEIGHTS, "the bundled model"), (_app_model(), "the model the app uses")):
+        if protected is not None and target == protected.resolve():
+            changed = recipe.differences()
+            if changed or stopped:
+                why = f"changes {', '.join(changed)}" if changed else "was stopped before the end"
+                return (f"{out} is {what}: only a complete run of the default recipe may replace it "
+                        f"(this run {why})")
     return None
+
+
+def _app_model() -> Path | None:
+    """The weights file the app opens with, when the person chose one (model.settings)."""
+    from model.settings import load
+    from model.userdata import settings_path
+
+    chosen = load(settings_path())[0].model
+    return None if chosen is None else Path(chosen).expanduser()
 
 
 def check_out(path: str | Path | None, recipe: Recipe, source_root: Path) -> Path:

@@ -344,12 +344,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                  "prints speed (and fidelity with --compare).")
     parser.add_argument("drawings", help="drawing file (.jsonl)")
     parser.add_argument("--limit", type=int, default=500, help="drawings to use (default 500)")
-    parser.add_argument("--variants", type=int, default=2)
-    parser.add_argument("--canvas", type=int, default=RENDER_CANVAS_PX)
-    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--variants", type=int, default=2, help="random renders of each drawing (default 2)")
+    parser.add_argument("--canvas", type=int, default=RENDER_CANVAS_PX,
+                        help=f"canvas side the drawings are rendered at (default {RENDER_CANVAS_PX} px)")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: one per CPU)")
     parser.add_argument("--compare", action="store_true",
                         help=f"also compare with {DEFAULT_CANVAS_PX} px renders (the window's canvas)")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
         drawings = read_drawings(args.drawings)[:args.limit]

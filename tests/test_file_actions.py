@@ -13,7 +13,7 @@ from app import file_actions
 from app.controller import DigitPadController
 from app.file_actions import FileActions
 from app.model_choice import BUNDLED, ModelChoice
-from app.settings import SettingsStore
+from model.settings import SettingsStore
 from model.mlp import MLP
 from model.weights_io import save_weights
 from preprocessing.drawing import Drawing, read_drawings, write_drawings

@@ -1,11 +1,11 @@
-"""app.settings: the remembered settings file; a bad file never stops the app."""
+"""model.settings: the remembered settings file; a bad file never stops the app."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from app.settings import MAX_BYTES, Settings, SettingsStore, load
+from model.settings import MAX_BYTES, Settings, SettingsStore, load
 
 
 def test_no_file_means_the_defaults_without_a_warning(tmp_path):
