@@ -163,6 +163,17 @@ def _render_in_processes(jobs: list, workers: int) -> list:
         pool.join()
 
 
+def _render_jobs(drawings: Sequence[Drawing], variants: int, seed: int, height_range, brush_range, canvas_px: int,
+                 settings: PipelineSettings, workers: int | None, chunk: int) -> tuple[list, list]:
+    """Split the drawings into chunks and render them (in `workers` processes) -> (jobs, results)."""
+    jobs = [(list(drawings[i:i + chunk]), i, variants, seed, tuple(height_range), tuple(brush_range),
+             int(canvas_px), settings) for i in range(0, len(drawings), chunk)]
+    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
+    if workers == 1 or len(jobs) <= 1:
+        return jobs, [_render_chunk(job) for job in jobs]
+    return jobs, _render_in_processes(jobs, min(workers, len(jobs)))
+
+
 def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0, *,
                    height_range: tuple[float, float] = DEFAULT_HEIGHT_RANGE,
                    brush_range: tuple[float, float] = DEFAULT_BRUSH_RANGE,
@@ -180,13 +191,8 @@ def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0
     if not (0 < brush_range[0] <= brush_range[1] < 1):
         raise ValueError(f"brush range must satisfy 0 < low <= high < 1, got {brush_range}")
     labelled = [d for d in drawings if d.label is not None and not d.is_empty]
-    jobs = [(labelled[i:i + chunk], i, variants, seed, tuple(height_range), tuple(brush_range),
-             int(canvas_px), settings) for i in range(0, len(labelled), chunk)]
-    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
-    if workers == 1 or len(jobs) <= 1:
-        results = [_render_chunk(job) for job in jobs]
-    else:
-        results = _render_in_processes(jobs, min(workers, len(jobs)))
+    jobs, results = _render_jobs(labelled, variants, seed, height_range, brush_range, canvas_px, settings,
+                                 workers, chunk)
     images, labels, writers, brushes, heights = [], [], [], [], []
     for job, (kept, stack, brush, height) in zip(jobs, results):
         images.append(stack)
@@ -202,6 +208,25 @@ def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0
         images=np.concatenate(images), labels=np.asarray(labels, dtype=np.int64),
         writers=np.asarray(writers, dtype=str), brush=np.concatenate(brushes),
         height=np.concatenate(heights))
+
+
+def render_images(drawings: Sequence[Drawing], variants: int = 1, seed: int = 0, *,
+                  height_range: tuple[float, float] = DEFAULT_HEIGHT_RANGE,
+                  brush_range: tuple[float, float] = DEFAULT_BRUSH_RANGE,
+                  canvas_px: int = DEFAULT_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
+                  workers: int | None = 1, chunk: int = 250) -> tuple[np.ndarray, np.ndarray]:
+    """`variants` random placements of every drawing, labelled or not, rendered exactly as
+    render_samples renders digits -> (images (n, 28, 28) float32, source (n,) int64: the index in
+    `drawings` each image came from). Drawings the pipeline finds empty give no image."""
+    if variants < 1:
+        raise ValueError(f"variants must be >= 1, got {variants}")
+    jobs, results = _render_jobs(drawings, variants, seed, height_range, brush_range, canvas_px, settings,
+                                 workers, chunk)
+    images = [stack for _, stack, _, _ in results]
+    source = [job[1] + np.asarray(kept, dtype=np.int64) for job, (kept, _, _, _) in zip(jobs, results)]
+    if not images:
+        return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64)
+    return np.concatenate(images), np.concatenate(source).astype(np.int64)
 
 
 #: Bump when rendering changes in a way the cache key does not capture.
