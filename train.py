@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
             kind = {"float": float, "str": str}.get(f.type, int)
             group.add_argument(flag, type=kind, choices=f.metadata.get("choices"), help=help_text,
                                metavar=None if "choices" in f.metadata else "N" if kind is int else "X")
-    groups["data"].add_argument("--no-drawings", action="store_true", help="train on MNIST alone")
+    groups["data"].add_argument("--no-drawings", action="store_true", help="no drawn digits: MNIST (and negatives)")
+    groups["data"].add_argument("--no-negatives", action="store_true", help="no negatives (--negatives-per-source 0)")
     groups["data"].add_argument("--data", metavar="PATH", help="MNIST folder (IDX) or file (.csv, .npz); "
                                 "default: the user cache, the developers' copy, else a download")
     augment = parser.add_argument_group("augmentation (applied to every training batch)")
@@ -101,6 +102,8 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
     changes = {f.name: getattr(args, f.name) for f in Recipe.cli_fields() if getattr(args, f.name) is not None}
     if args.no_drawings:
         changes["drawings"] = ()
+    if args.no_negatives:
+        changes["negatives_per_source"] = 0
     elif "drawings" in changes:  # recorded absolute, so the recipe means the same from any folder
         changes["drawings"] = tuple(str(Path(p).expanduser().resolve()) for p in changes["drawings"])
     if "exclude_writers" in changes:
@@ -185,8 +188,8 @@ def run_training(args: argparse.Namespace, recipe: Recipe, argv: list[str]) -> i
             return EXIT_INTERRUPTED
         if result.stopped:
             log(f"stopped ({stop.signal_name}): keeping the best finished epoch ({result.best_epoch})")
-        results = {**result.summary(), "training_images": int(len(training.y)),
-                   "drawn_images": training.drawn_images, "render_seconds": round(training.render_seconds, 2)}
+        results = {**result.summary(), "training_images": int(len(training.y)), "drawn_images": training.drawn_images,
+                   "negative_images": training.negative_images, "render_seconds": round(training.render_seconds, 2)}
         test = None
         if data.test_images is not None:
             test = evaluate(result.model, data.test_images, data.test_labels)

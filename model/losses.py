@@ -46,6 +46,46 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray,
     return loss, out
 
 
+#: The label of a training drawing that is not a digit (outlier exposure, below).
+NOT_A_DIGIT = -1
+
+
+def outlier_exposure_cross_entropy(logits: np.ndarray, labels: np.ndarray, negative_weight: float,
+                                   out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    """Softmax cross-entropy where drawings that are not digits teach a flat output.
+
+    logits (n, k), labels (n,) ints: a digit 0..k-1 counts as in ``softmax_cross_entropy``; a label
+    NOT_A_DIGIT counts ``negative_weight`` times the cross-entropy against the uniform distribution
+    over the k outputs ("outlier exposure": the network learns to spread its belief on what is not
+    a digit, which the verdict then reads as 'not a digit'). Returns (mean loss over the n rows,
+    dlogits (n, k)); ``out`` as in ``softmax_cross_entropy``.
+    """
+    logits = np.asarray(logits)
+    labels = np.asarray(labels)
+    negative = labels == NOT_A_DIGIT
+    if not negative.any():
+        return softmax_cross_entropy(logits, labels, out=out)
+    n, k = logits.shape
+    rows = np.arange(n)
+    digits = rows[~negative]
+    out = np.subtract(logits, logits.max(axis=1, keepdims=True), out=out)
+    mean_logit = out.mean(axis=1)
+    label_logit = out[digits, labels[digits]]
+    np.exp(out, out=out)
+    log_total = np.log(out.sum(axis=1))
+    # A digit: log(sum exp) - shifted[label]; a negative: log(sum exp) - mean(shifted), which is the
+    # cross-entropy against 1/k on every output.
+    losses = log_total.copy()
+    losses[digits] -= label_logit
+    losses[negative] = negative_weight * (losses[negative] - mean_logit[negative])
+    out /= np.exp(log_total)[:, None]
+    out[digits, labels[digits]] -= 1.0
+    out[negative] -= 1.0 / k
+    out[negative] *= negative_weight
+    out *= 1.0 / n
+    return float(losses.mean()), out
+
+
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> float:
     """Mean cross-entropy only (no gradient): logits (n, k), labels (n,) -> float."""
     logp = log_softmax(np.asarray(logits, dtype=np.float64))

@@ -73,6 +73,12 @@ class Recipe:
     exclude_writers: tuple[str, ...] = _option((), "data",
                                                "leave out these writers' drawings (writer cross-validation)")
     limit: int | None = _option(None, "data", "quick run: only the first N MNIST images and N drawings")
+    negatives_per_source: int = _option(1000, "data",
+                                        "drawings that are not digits, per training source of "
+                                        "preprocessing.negatives, taught as 'no digit'; 0 = none")
+    negative_variants: int = _option(2, "data", "random renders of each negative drawing")
+    negative_weight: float = _option(0.5, "optimisation",
+                                     "weight of the negatives' loss (cross-entropy to a flat output)")
 
     def __post_init__(self) -> None:
         def set_(name: str, value: Any) -> None:
@@ -110,6 +116,9 @@ class Recipe:
             ("patience", self.patience >= 0, "must be 0 (never stop early) or more"),
             ("drawing_variants", 1 <= self.drawing_variants <= 1000, "must be from 1 to 1000"),
             ("limit", self.limit is None or self.limit >= 1, "must be a positive number of samples"),
+            ("negatives_per_source", 0 <= self.negatives_per_source <= 100_000, "must be from 0 to 100000"),
+            ("negative_variants", 1 <= self.negative_variants <= 100, "must be from 1 to 100"),
+            ("negative_weight", 0 <= self.negative_weight <= 10, "must be in [0, 10]"),
         ]
         for name, ok, why in checks:
             if not ok:
@@ -151,6 +160,10 @@ class Recipe:
         """Names of the fields where this recipe differs from ``other`` (default: the defaults)."""
         other = Recipe() if other is None else other
         return [f.name for f in dataclasses.fields(self) if getattr(self, f.name) != getattr(other, f.name)]
+
+    @property
+    def uses_negatives(self) -> bool:
+        return self.negatives_per_source > 0 and self.negative_weight > 0
 
     @property
     def is_quick(self) -> bool:
@@ -207,11 +220,16 @@ _KIND_WORDS = {
 def recipe_from_metadata(metadata: Mapping[str, Any]) -> Recipe | None:
     """The recipe a weights file records (None when it records none); ValueError when it is bad.
 
-    Files written before the recipe existed keep it under "training" -> "settings"."""
+    Files written before the recipe existed keep it under "training" -> "settings", and were
+    trained without negatives."""
     training = metadata.get("training") if isinstance(metadata, Mapping) else None
     if not isinstance(training, Mapping):
         return None
-    recorded = training.get("recipe", training.get("settings"))
+    if "recipe" in training:
+        return Recipe.from_dict(training["recipe"])
+    recorded = training.get("settings")
     if recorded is None:
         return None
-    return Recipe.from_dict(recorded)
+    if not isinstance(recorded, Mapping):
+        raise ValueError(f"a training recipe must be a JSON object, got {type(recorded).__name__}")
+    return Recipe.from_dict({"negatives_per_source": 0, **recorded})

@@ -8,7 +8,9 @@ as when training runs to the end. Nothing here catches KeyboardInterrupt: caller
 to stop cleanly turn it into a stop request (train.py does).
 
 Shapes: X is (n, 784) float32 in [0, 1] (uint8 images (n, 28, 28) or (n, 784) are scaled by 1/255
-once); y is (n,) integer labels 0..9.
+once); y is (n,) integer labels 0..9, or NOT_A_DIGIT (-1) for a drawing that is not a digit: those
+teach a flat output (outlier exposure, ``model.losses``), weighted by recipe.negative_weight, and
+are left out of every accuracy and of the validation set.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import numpy as np
 from model.augment import Augmenter
 from model.blas_threads import blas_threads
 from model.evaluation import evaluate
-from model.losses import softmax_cross_entropy
+from model.losses import NOT_A_DIGIT, outlier_exposure_cross_entropy
 from model.mlp import INPUT_SIZE, MLP, OUTPUT_SIZE
 from model.optim import SGD, Adam, LearningRateSchedule, Optimizer
 from model.recipe import Recipe
@@ -119,8 +121,8 @@ def as_training_inputs(X: np.ndarray, y: np.ndarray, what: str = "training") -> 
         raise ValueError(f"{what} labels must be ({X.shape[0]},), got shape {y.shape}")
     if X.shape[0] == 0:
         raise ValueError(f"{what} set is empty")
-    if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= OUTPUT_SIZE:
-        raise ValueError(f"{what} labels must be integers 0..{OUTPUT_SIZE - 1}")
+    if not np.issubdtype(y.dtype, np.integer) or y.min() < NOT_A_DIGIT or y.max() >= OUTPUT_SIZE:
+        raise ValueError(f"{what} labels must be integers 0..{OUTPUT_SIZE - 1} (or {NOT_A_DIGIT}: not a digit)")
     if X.dtype == np.uint8:
         X = X.astype(np.float32)
         X *= np.float32(1 / 255)
@@ -177,6 +179,8 @@ def _loop(recipe, model, X, y, X_val, y_val, augment, on_batch, on_epoch, stop, 
         X, y, X_val, y_val = split_validation(X, y, recipe.val_split, recipe.seed)
     if X_val is not None:
         X_val, y_val = as_training_inputs(X_val, y_val, "validation")
+        digits = y_val != NOT_A_DIGIT  # validation accuracy is about digits
+        X_val, y_val = (X_val[digits], y_val[digits]) if digits.any() else (None, None)
 
     n, batch_size = len(X), recipe.batch_size
     n_batches = math.ceil(n / batch_size)
@@ -196,7 +200,7 @@ def _loop(recipe, model, X, y, X_val, y_val, augment, on_batch, on_epoch, stop, 
     for epoch in range(1, recipe.epochs + 1):
         epoch_start = time.perf_counter()
         order = shuffle_rng.permutation(n)
-        loss_sum, correct, seen = 0.0, 0, 0
+        loss_sum, correct, seen, seen_digits = 0.0, 0, 0, 0
         for b in range(n_batches):
             idx = order[b * batch_size:(b + 1) * batch_size]
             size = len(idx)
@@ -210,8 +214,9 @@ def _loop(recipe, model, X, y, X_val, y_val, augment, on_batch, on_epoch, stop, 
                 xb = augment(xb, augment_rng)
             optimizer.lr = schedule(step)
             logits = model.forward(xb, training=True)
-            correct += int(np.count_nonzero(logits.argmax(axis=1) == yb))
-            loss, grad = softmax_cross_entropy(logits, yb, out=dlogits[size])
+            correct += int(np.count_nonzero(logits.argmax(axis=1) == yb))  # a negative is never "correct"
+            seen_digits += int(np.count_nonzero(yb != NOT_A_DIGIT))
+            loss, grad = outlier_exposure_cross_entropy(logits, yb, recipe.negative_weight, out=dlogits[size])
             model.backward(grad)
             optimizer.step(params, grads, decay)
             loss_sum += loss * size
@@ -225,7 +230,7 @@ def _loop(recipe, model, X, y, X_val, y_val, augment, on_batch, on_epoch, stop, 
         if result.stopped:
             break  # an unfinished epoch is not a result: keep the best finished one
         train_seconds = time.perf_counter() - epoch_start
-        record = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+        record = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / max(seen_digits, 1),
                   "val_loss": None, "val_acc": None, "lr": optimizer.lr}
         improved = True
         if X_val is not None:

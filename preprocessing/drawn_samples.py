@@ -34,7 +34,7 @@ from typing import Sequence
 
 import numpy as np
 
-from model.atomic import atomic_write
+from preprocessing import render_cache
 from preprocessing.drawing import Drawing, DrawingFormatError, read_drawings
 from preprocessing.input_pen import InputPenRaster
 from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings, preprocess
@@ -231,31 +231,16 @@ def render_images(drawings: Sequence[Drawing], variants: int = 1, seed: int = 0,
 
 #: Bump when rendering changes in a way the cache key does not capture.
 _CACHE_VERSION = 2
-
-
-def _renderer_fingerprint() -> str:
-    """SHA-256 of the raster and pipeline source: a changed renderer never reuses a stale cache."""
-    import hashlib
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for name in ("raster.py", "input_pen.py", "pipeline.py", "drawn_samples.py"):
-        try:
-            digest.update((here / name).read_bytes())
-        except OSError:
-            digest.update(name.encode())
-    return digest.hexdigest()
+#: The modules whose code decides a render.
+RENDER_MODULES = ("raster.py", "input_pen.py", "pipeline.py", "drawn_samples.py")
+_SAMPLE_ARRAYS = ("images", "labels", "writers", "brush", "height")
 
 
 def cache_key(file_sha256: str, variants: int, seed: int, height_range, brush_range, canvas_px: int,
               settings: PipelineSettings) -> str:
     """A name for the rendered samples of one drawing file under one set of render settings."""
-    import hashlib
-
-    text = json.dumps([_CACHE_VERSION, _renderer_fingerprint(), file_sha256, variants, seed,
-                       list(height_range), list(brush_range), canvas_px, settings.to_dict()], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return render_cache.cache_key([_CACHE_VERSION, render_cache.fingerprint(RENDER_MODULES), file_sha256, variants,
+                                   seed, list(height_range), list(brush_range), canvas_px, settings.to_dict()])
 
 
 def render_file_cached(drawings: Sequence[Drawing], file_sha256: str, cache_dir, variants: int = 2,
@@ -263,52 +248,15 @@ def render_file_cached(drawings: Sequence[Drawing], file_sha256: str, cache_dir,
                        canvas_px: int = RENDER_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
                        workers: int | None = None) -> tuple[DrawnSamples, bool]:
     """render_samples for a whole drawing file, kept in `cache_dir` (None = no cache) under a key
-    of the file's SHA-256 and every render setting -> (samples, came_from_cache).
+    of the file's SHA-256 and every render setting -> (samples, came_from_cache)."""
+    def render() -> dict:
+        samples = render_samples(drawings, variants, seed, height_range=height_range, brush_range=brush_range,
+                                 canvas_px=canvas_px, settings=settings, workers=workers)
+        return {name: getattr(samples, name) for name in _SAMPLE_ARRAYS}
 
-    Rendering is deterministic, so a cached result equals a fresh one; an unreadable cache entry
-    is ignored and rewritten. Writes are atomic."""
-    from pathlib import Path
-
-    path = None
-    if cache_dir is not None:
-        key = cache_key(file_sha256, variants, seed, height_range, brush_range, canvas_px, settings)
-        path = Path(cache_dir) / f"drawn-{key}.npz"
-        if path.is_file():
-            try:
-                with np.load(path, allow_pickle=False) as archive:
-                    samples = DrawnSamples(**{name: archive[name] for name in
-                                              ("images", "labels", "writers", "brush", "height")})
-                os.utime(path)  # marks the entry as recently used, for _prune_cache
-                return samples, True
-            except Exception:
-                pass  # damaged cache entry: render again
-    samples = render_samples(drawings, variants, seed, height_range=height_range, brush_range=brush_range,
-                             canvas_px=canvas_px, settings=settings, workers=workers)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, lambda f: np.savez(f, images=samples.images, labels=samples.labels,
-                                                  writers=samples.writers, brush=samples.brush,
-                                                  height=samples.height))
-            _prune_cache(path.parent, keep=path)
-        except OSError:
-            pass  # a cache is an optimisation: never fail training over it
-    return samples, False
-
-
-#: Cache entries kept besides the newest: each is about 190 MB for the pen-digit file at 8 renders
-#: a drawing, and an entry whose settings are no longer used would otherwise stay for ever.
-CACHE_ENTRIES_KEPT = 2
-
-
-def _prune_cache(folder, keep) -> None:
-    """Delete all but the CACHE_ENTRIES_KEPT most recently used entries (and never ``keep``)."""
-    entries = sorted(folder.glob("drawn-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in [e for e in entries if e != keep][CACHE_ENTRIES_KEPT:]:
-        try:
-            old.unlink()
-        except OSError:
-            pass
+    key = cache_key(file_sha256, variants, seed, height_range, brush_range, canvas_px, settings)
+    arrays, from_cache = render_cache.cached(cache_dir, "drawn", key, _SAMPLE_ARRAYS, render)
+    return DrawnSamples(**arrays), from_cache
 
 
 def select(samples: DrawnSamples, keep: np.ndarray) -> DrawnSamples:

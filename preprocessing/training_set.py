@@ -1,11 +1,15 @@
-"""The images a recipe trains on: MNIST plus drawn digits rendered the way the app reads them.
+"""The images a recipe trains on: MNIST, drawn digits and drawings that are not digits, rendered the
+way the app reads them.
 
 ``build_training_set(recipe, mnist, log)`` is the one place that turns a recipe's data settings
 into arrays, for train.py and the writer cross-validation alike. Drawn digits are rendered through
 the app's own raster, input pen and pipeline at random sizes and positions
 (``preprocessing.drawn_samples``), and whole files are cached in the user cache folder, keyed by
 their content and every render setting, so that every writer cross-validation fold reuses one
-rendering. ``DIGITPAD_NO_DRAWN_CACHE=1`` turns the cache off.
+rendering. Negative drawings (``preprocessing.negatives``, the "train" sources only; those made
+of pen digits use the training writers' digits) join with the label NOT_A_DIGIT and teach the
+network a flat output ("not a digit"); they are cached the same way.
+``DIGITPAD_NO_DRAWN_CACHE=1`` turns both caches off.
 """
 from __future__ import annotations
 
@@ -19,11 +23,17 @@ from typing import Callable
 import numpy as np
 
 from model.data import MnistData, workplace_dir
+from model.losses import NOT_A_DIGIT
 from model.recipe import PEN_DIGITS, Recipe
 from model.userdata import cache_dir
-from preprocessing.drawing import read_drawings
-from preprocessing.drawn_samples import (DEFAULT_BRUSH_RANGE, DrawnSamples, render_file_cached, render_samples,
-                                         select)
+from preprocessing import negatives, render_cache
+from preprocessing.drawing import Drawing, read_drawings
+from preprocessing.drawn_samples import (DEFAULT_BRUSH_RANGE, RENDER_MODULES, DrawnSamples, render_file_cached,
+                                         render_samples, select)
+
+#: The modules whose code decides a negative drawing and its render.
+NEGATIVE_MODULES = (*RENDER_MODULES, "negatives.py", "negative_pen.py", "negative_shapes.py",
+                    "negative_glyphs.py", "negative_digits.py")
 
 Log = Callable[[str], None]
 
@@ -31,12 +41,14 @@ Log = Callable[[str], None]
 @dataclass
 class TrainingSet:
     """X (n, 784) float32 in [0, 1] and y (n,) int64: MNIST's training images first, then the
-    drawn digits. drawings: one record per drawing file used ({path, sha256, drawings})."""
+    drawn digits, then the negatives (label NOT_A_DIGIT). drawings: one record per drawing file
+    used ({path, sha256, drawings})."""
 
     X: np.ndarray
     y: np.ndarray
     mnist_images: int
     drawn_images: int
+    negative_images: int = 0
     render_seconds: float = 0.0
     drawings: list[dict] = field(default_factory=list)
 
@@ -66,15 +78,16 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def render_drawn(recipe: Recipe, log: Log) -> tuple[DrawnSamples | None, list[dict], float]:
-    """Read and render the recipe's drawing files -> (samples or None, records, seconds).
+def render_drawn(recipe: Recipe, log: Log) -> tuple[DrawnSamples | None, list[dict], float, list[Drawing]]:
+    """Read and render the recipe's drawing files -> (samples or None, records, seconds, the
+    training writers' drawings, which the negatives made of digits are built from).
 
     The developers' pen digits are skipped with a note where they are absent; any other file must
     exist (DrawingFormatError otherwise). With a recipe limit, the first N drawings of writers not
     excluded are rendered afresh; otherwise whole files come from (or go to) the cache.
     """
     started = time.perf_counter()
-    parts, records, cached_files = [], [], 0
+    parts, records, cached_files, kept = [], [], 0, []
     excluded = set(recipe.exclude_writers)
     for text in recipe.drawings:
         path = resolve_drawings(text)
@@ -84,6 +97,7 @@ def render_drawn(recipe: Recipe, log: Log) -> tuple[DrawnSamples | None, list[di
         drawings = read_drawings(path)
         digest = _sha256_file(path)
         records.append({"path": text, "sha256": digest, "drawings": len(drawings)})
+        kept += [d for d in drawings if d.writer not in excluded and d.label is not None]
         if recipe.limit is not None:
             chosen = [d for d in drawings if d.writer not in excluded][:recipe.limit]
             samples = render_samples(chosen, recipe.drawing_variants, seed=recipe.seed,
@@ -99,12 +113,43 @@ def render_drawn(recipe: Recipe, log: Log) -> tuple[DrawnSamples | None, list[di
         parts.append(samples)
     seconds = time.perf_counter() - started
     if not parts or sum(len(p) for p in parts) == 0:
-        return None, records, seconds
+        return None, records, seconds, kept
     samples = DrawnSamples(*(np.concatenate([getattr(p, name) for p in parts])
                              for name in ("images", "labels", "writers", "brush", "height")))
     how = f" ({cached_files} file(s) from the cache)" if cached_files else ""
     log(f"drawn digits: {len(samples)} images in {seconds:.1f} s{how}")
-    return samples, records, seconds
+    return samples, records, seconds, kept
+
+
+def negatives_per_source(recipe: Recipe) -> int:
+    """Negative drawings per source: the recipe's, fewer on a quick run (a tenth of its limit)."""
+    if recipe.limit is None:
+        return recipe.negatives_per_source
+    return min(recipe.negatives_per_source, max(1, recipe.limit // 10))
+
+
+def render_negative_drawings(recipe: Recipe, digits: list[Drawing], records: list[dict], log: Log) -> np.ndarray:
+    """The recipe's negatives rendered as drawn digits are -> images (m, 28, 28) float32 (cached,
+    keyed by the generator's and renderer's code, the settings and the digits' files and writers)."""
+    per_source = negatives_per_source(recipe)
+    if not recipe.uses_negatives or per_source == 0:
+        return np.zeros((0, 28, 28), np.float32)
+    started = time.perf_counter()
+
+    def render() -> dict:
+        drawings = negatives.generate_split("train", per_source, recipe.seed, digits or None)
+        images, _ = negatives.render_negatives(drawings, recipe.negative_variants, recipe.seed,
+                                               brush_range=DEFAULT_BRUSH_RANGE, workers=None)
+        return {"images": images}
+
+    key = render_cache.cache_key([render_cache.fingerprint(NEGATIVE_MODULES), per_source, recipe.negative_variants,
+                                  recipe.seed, [r["sha256"] for r in records], sorted(recipe.exclude_writers),
+                                  recipe.limit, len(digits)])
+    arrays, from_cache = render_cache.cached(drawn_cache_dir(), "negatives", key, ("images",), render)
+    images = arrays["images"]
+    how = " (from the cache)" if from_cache else ""
+    log(f"negatives (not digits): {len(images)} images in {time.perf_counter() - started:.1f} s{how}")
+    return images
 
 
 def build_training_set(recipe: Recipe, mnist: MnistData, log: Log) -> TrainingSet:
@@ -114,13 +159,18 @@ def build_training_set(recipe: Recipe, mnist: MnistData, log: Log) -> TrainingSe
     if recipe.limit is not None:
         images, labels = images[:recipe.limit], labels[:recipe.limit]
     log(f"MNIST: {len(images)} training images from {mnist.source}")
-    drawn, records, seconds = render_drawn(recipe, log)
-    X = images.reshape(len(images), 784).astype(np.float32) * np.float32(1 / 255)
-    y = np.asarray(labels, dtype=np.int64)
-    n_drawn = 0
+    drawn, records, seconds, digits = render_drawn(recipe, log)
+    started = time.perf_counter()
+    negative = render_negative_drawings(recipe, digits, records, log)
+    seconds += time.perf_counter() - started
+    parts = [images.reshape(len(images), 784).astype(np.float32) * np.float32(1 / 255)]
+    labels_parts = [np.asarray(labels, dtype=np.int64)]
     if drawn is not None:
-        n_drawn = len(drawn)
-        X = np.concatenate([X, drawn.images.reshape(n_drawn, 784)])
-        y = np.concatenate([y, drawn.labels])
-    return TrainingSet(X=X, y=y, mnist_images=len(images), drawn_images=n_drawn, render_seconds=seconds,
-                       drawings=records)
+        parts.append(drawn.images.reshape(len(drawn), 784))
+        labels_parts.append(drawn.labels)
+    if len(negative):
+        parts.append(negative.reshape(len(negative), 784))
+        labels_parts.append(np.full(len(negative), NOT_A_DIGIT, np.int64))
+    return TrainingSet(X=np.concatenate(parts), y=np.concatenate(labels_parts), mnist_images=len(images),
+                       drawn_images=0 if drawn is None else len(drawn), negative_images=len(negative),
+                       render_seconds=seconds, drawings=records)

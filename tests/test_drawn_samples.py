@@ -132,7 +132,8 @@ def test_cached_rendering_equals_fresh_rendering(tmp_path):
 def test_render_cache_keeps_only_the_most_recently_used_entries(tmp_path):
     import os
 
-    from preprocessing.drawn_samples import CACHE_ENTRIES_KEPT, render_file_cached
+    from preprocessing.drawn_samples import render_file_cached
+    from preprocessing.render_cache import ENTRIES_KEPT as CACHE_ENTRIES_KEPT
 
     drawings = [_seven("a"), _one("b")]
     for seed in range(CACHE_ENTRIES_KEPT + 2):

@@ -65,3 +65,31 @@ def test_softmax_cross_entropy_can_write_into_logits():
 def test_l2_penalty_value():
     weights = [np.array([[1.0, 2.0]]), np.array([3.0])]
     assert l2_penalty(weights, 0.1) == pytest.approx(0.05 * 14)
+
+
+def test_outlier_exposure_gradient_matches_finite_differences():
+    from model.losses import NOT_A_DIGIT, outlier_exposure_cross_entropy
+
+    rng = np.random.default_rng(4)
+    logits = rng.standard_normal((6, 10)) * 2
+    labels = np.array([3, NOT_A_DIGIT, 0, NOT_A_DIGIT, 9, 5])
+    loss, grad = outlier_exposure_cross_entropy(logits.copy(), labels, 0.5)
+    numeric = numerical_grad(lambda: outlier_exposure_cross_entropy(logits.copy(), labels, 0.5)[0], logits)
+    assert_close_grad(grad, numeric)
+    # The loss itself, against a direct formula.
+    logp = log_softmax(logits)
+    expected = [-logp[i, y] if y >= 0 else 0.5 * -logp[i].mean() for i, y in enumerate(labels)]
+    assert loss == pytest.approx(np.mean(expected), rel=1e-12)
+
+
+def test_outlier_exposure_is_plain_cross_entropy_without_negatives_and_flat_is_its_optimum():
+    from model.losses import NOT_A_DIGIT, outlier_exposure_cross_entropy
+
+    logits = np.random.default_rng(5).standard_normal((4, 10))
+    labels = np.array([1, 2, 3, 4])
+    a = outlier_exposure_cross_entropy(logits.copy(), labels, 0.5)
+    b = softmax_cross_entropy(logits.copy(), labels)
+    assert a[0] == b[0] and np.array_equal(a[1], b[1])
+    flat = np.full((3, 10), 2.5)
+    loss, grad = outlier_exposure_cross_entropy(flat, np.full(3, NOT_A_DIGIT), 0.5)
+    assert loss == pytest.approx(0.5 * math.log(10)) and np.abs(grad).max() < 1e-12

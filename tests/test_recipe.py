@@ -65,7 +65,7 @@ def test_every_command_line_field_has_help_and_a_group():
 
 def test_older_files_keep_their_settings_readable():
     legacy = {"training": {"settings": {"hidden": [128], "epochs": 5, "warmup_epochs": 1.0}}}
-    assert recipe_from_metadata(legacy) == Recipe(hidden=(128,), epochs=5)
+    assert recipe_from_metadata(legacy) == Recipe(hidden=(128,), epochs=5, negatives_per_source=0)
     assert recipe_from_metadata({}) is None and recipe_from_metadata({"training": "x"}) is None
     with pytest.raises(ValueError):
         recipe_from_metadata({"training": {"recipe": {"augment": 5}}})

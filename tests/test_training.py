@@ -165,3 +165,24 @@ def test_bad_training_data_is_refused():
         fit(config, np.zeros((4, 784), np.float32), np.array([0, 1, 2, 10]), model=model)
     with pytest.raises(ValueError, match="images must be"):
         fit(config, np.zeros((4, 100), np.float32), np.zeros(4, int), model=model)
+
+
+def test_negatives_teach_a_flat_output_and_stay_out_of_accuracy_and_validation(data):
+    from model.losses import NOT_A_DIGIT
+
+    X, y, Xt, yt = data
+    rng = np.random.default_rng(9)
+    noise = rng.random((600, 784)).astype(np.float32) * 2  # nothing like the ten blobs
+    X_all = np.concatenate([X, noise])
+    y_all = np.concatenate([y, np.full(len(noise), NOT_A_DIGIT)])
+    config = _config(epochs=4, negative_weight=1.0)
+    with_negatives = fit(config, X_all, y_all)
+    without = fit(config, X, y)
+    held_noise = rng.random((200, 784)).astype(np.float32) * 2
+    top_with = with_negatives.model.predict_proba(held_noise).max(axis=1).mean()
+    top_without = without.model.predict_proba(held_noise).max(axis=1).mean()
+    assert top_with < 0.35 and top_with < 0.6 * top_without  # flatter on what is not a digit
+    assert evaluate(with_negatives.model, Xt, yt).accuracy >= 0.9  # and the digits still read
+    record = with_negatives.history[-1]
+    assert record["train_acc"] > 0.9  # negatives are never counted as misses
+    assert record["val_acc"] > 0.9  # the validation split holds digits only
