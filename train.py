@@ -4,11 +4,13 @@
     python train.py --epochs 5 --limit 5000            a quick run (also a new file)
     python train.py --out weights/mlp.npz              maintainers: regenerate the bundled weights
     python train.py --eval-only [--weights PATH] [--data PATH] [--json]
+    python train.py --fine-tune MINE.jsonl [--weights BASE] [--out PERSONAL.npz] [--seed N]
 
 The command-line face of the training library: the recipe and its defaults are `model.recipe.Recipe`,
 the data `preprocessing.training_set`, the loop `model.training.fit`. A run never replaces a file
 unless --out names it; a quick or partial run never replaces the bundled weights. Ctrl+C or SIGTERM
-stops cleanly and keeps the best finished epoch.
+stops cleanly and keeps the best finished epoch. --fine-tune teaches a copy of a model one person's
+handwriting exactly as the app's Teach button does (`preprocessing.personalise`).
 """
 from __future__ import annotations
 
@@ -91,13 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
                           "2 can be faster for wide layers on an idle machine)")
     ev = parser.add_argument_group("evaluation")
     ev.add_argument("--eval-only", action="store_true", help="evaluate a weights file on the MNIST test set")
-    ev.add_argument("--weights", metavar="PATH", help="weights to evaluate (default: the bundled weights)")
+    ev.add_argument("--weights", metavar="PATH", help="weights to evaluate, or to start --fine-tune from "
+                    "(default: the bundled weights)")
     ev.add_argument("--json", action="store_true", help="with --eval-only: print one JSON object")
+    parser.add_argument_group("personal fine-tuning").add_argument(
+        "--fine-tune", metavar="MINE.jsonl", help="fine-tune a copy of --weights on the labelled drawings in "
+        "MINE.jsonl, as the app's Teach button does, and print before/after figures; recipe options change the "
+        "fine-tune's own defaults (preprocessing/personalise.py: FINE_TUNE_RECIPE)")
     return parser
 
 
-def recipe_from_args(args: argparse.Namespace) -> Recipe:
-    """The default recipe with the command line's changes; UsageError on a bad value."""
+def recipe_from_args(args: argparse.Namespace, base: Recipe | None = None) -> Recipe:
+    """``base`` (default: the default recipe) with the command line's changes; UsageError on a bad value."""
     changes = {f.name: getattr(args, f.name) for f in Recipe.cli_fields() if getattr(args, f.name) is not None}
     if args.no_drawings:
         changes["drawings"] = ()
@@ -117,7 +124,7 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
     if changes.get("momentum") == 0 and "nesterov" not in changes:
         changes["nesterov"] = False
     try:
-        recipe = Recipe(**changes)
+        recipe = (base or Recipe()).replace(**changes)
         if augment:
             recipe = recipe.replace(augment=dataclasses.replace(recipe.augment, **augment))
     except ValueError as exc:
@@ -214,6 +221,47 @@ def run_training(args: argparse.Namespace, recipe: Recipe, argv: list[str]) -> i
     return EXIT_INTERRUPTED if result.stopped else 0 if as_asked else EXIT_BAD_INPUT
 
 
+def run_fine_tune(args: argparse.Namespace) -> int:
+    from model.model_files import check_out, new_model_path, save_with_fallback
+    from model.progress import TerminalProgress
+    from model.stop_signals import StopOnSignals
+    from model.weights_io import BUNDLED_WEIGHTS, load_weights
+    from preprocessing.drawing import read_drawings
+    from preprocessing.personalise import (FINE_TUNE_RECIPE, FineTuneCancelled, FineTuneError, FineTuneSettings,
+                                           fine_tune, labelled, mnist_check_set)
+
+    def log(message: str) -> None:
+        progress.clear()
+        print(message, flush=True)
+
+    progress = TerminalProgress(enabled=not args.quiet)
+    settings = FineTuneSettings(recipe=recipe_from_args(args, FINE_TUNE_RECIPE))
+    out = new_model_path(None, "personal") if args.out is None else check_out(args.out, settings.recipe, SOURCE_ROOT)
+    with StopOnSignals(log) as stop:
+        drawings = read_drawings(args.fine_tune)
+        if not labelled(drawings):
+            raise UsageError(f"{args.fine_tune}: no labelled drawings (each line needs a \"label\" 0-9 and strokes)")
+        base_path = Path(args.weights) if args.weights else BUNDLED_WEIGHTS
+        base, base_meta = load_weights(base_path)
+        check = mnist_check_set()
+        log(f"fine-tuning {base_path} on {args.fine_tune}; MNIST check: {check.name}; saving to {out}")
+        stop.keep_work()
+        try:
+            result = fine_tune(base, drawings, settings, base_metadata=base_meta, base_path=base_path, check=check,
+                               on_progress=lambda p: p.batch and progress.on_batch(p.batch), stop=stop)
+        except FineTuneCancelled:
+            log(f"stopped ({stop.signal_name}): nothing was written")
+            return EXIT_INTERRUPTED
+        except FineTuneError as exc:
+            raise UsageError(f"{args.fine_tune}: {exc}") from None
+        progress.clear()
+        saved, as_asked = save_with_fallback(out, result.model, result.metadata(base_meta), settings.recipe, False,
+                                             log, SOURCE_ROOT, kind="personal")
+    print("\n".join(result.summary_lines()))
+    print(f"saved {saved}; use it in the app: digit-pad --weights {saved}")
+    return 0 if as_asked else EXIT_BAD_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from model.data import DataError
@@ -225,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.eval_only:
             return run_eval_only(args)
+        if args.fine_tune:
+            return run_fine_tune(args)
         return run_training(args, recipe_from_args(args), argv)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
