@@ -17,7 +17,7 @@ from model.model_files import (PREVIOUS_PERSONAL_MODEL, personal_model_path, res
 from model.weights_io import BUNDLED_WEIGHTS, load_weights, save_weights
 from preprocessing.drawing import Drawing, read_drawings, write_drawings
 from preprocessing.personalise import (FINE_TUNE_RECIPE, FineTuneCancelled, FineTuneError, FineTuneSettings,
-                                       fine_tune, load_rehearsal, mnist_check_set, read_as_app, split_drawings,
+                                       describe_personal, fine_tune, load_rehearsal, mnist_check_set, read_as_app, split_drawings,
                                        variants_for)
 
 #: Small enough for a test (a few seconds on the bundled network), strong enough to learn a style.
@@ -128,17 +128,17 @@ def test_cancel_stops_promptly_and_changes_nothing(base, sample_drawings, stage)
     model, meta = base
     before_arrays = model.arrays()
     stop = threading.Event()
-    seen = []
+    seen, stopped_at = [], []
 
     def on_progress(progress):
         seen.append(progress)
-        if progress.stage == stage and progress.fraction > (0.05 if stage == "render" else 0.3):
+        if not stop.is_set() and progress.stage == stage and progress.fraction > (0.05 if stage == "render" else 0.3):
             stop.set()
+            stopped_at.append(len(seen))
 
     with pytest.raises(FineTuneCancelled):
         fine_tune(model, sample_drawings, QUICK, base_metadata=meta, on_progress=on_progress, stop=stop)
-    after_stop = [p for p in seen if p.fraction > seen[-1].fraction] 
-    assert after_stop == [] and seen[-1].stage == stage  # nothing ran on after the request
+    assert stopped_at == [len(seen)]  # no chunk rendered, no batch trained after the request
     for name, array in model.arrays().items():
         assert np.array_equal(array, before_arrays[name]), name
 
@@ -179,6 +179,10 @@ def test_metadata_records_the_base_the_samples_and_the_figures(base, sample_draw
     assert saved["training"]["fine_tune"]["settings"]["recipe"]["hidden"] == [768, 768]
     # a sample is not the whole test set, so it is not filed as the model's MNIST test accuracy
     assert "mnist_test_accuracy" not in saved["results"]
+    line = describe_personal(saved)
+    assert line.startswith(f"your personal model: taught on {len(result.taught)} of your drawings on 20")
+    assert f"(held-out {result.before.accuracy * 100:.1f} % -> {result.after.accuracy * 100:.1f} %)" in line
+    assert describe_personal(meta) is None
 
 
 def test_a_damaged_shipped_sample_is_one_line(tmp_path):
