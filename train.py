@@ -96,10 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--weights", metavar="PATH", help="weights to evaluate, or to start --fine-tune from "
                     "(default: the bundled weights)")
     ev.add_argument("--json", action="store_true", help="with --eval-only: print one JSON object")
-    parser.add_argument_group("personal fine-tuning").add_argument(
-        "--fine-tune", metavar="MINE.jsonl", help="fine-tune a copy of --weights on the labelled drawings in "
-        "MINE.jsonl, as the app's Teach button does, and print before/after figures; recipe options change the "
-        "fine-tune's own defaults (preprocessing/personalise.py: FINE_TUNE_RECIPE)")
+    parser.add_argument_group("personal fine-tuning").add_argument("--fine-tune", metavar="MINE.jsonl", help=(
+        "fine-tune a copy of --weights on the labelled drawings in MINE.jsonl as the app's Teach button does; recipe "
+        "options change the fine-tune's own defaults (preprocessing/personalise.py: FINE_TUNE_RECIPE)"))
     return parser
 
 
@@ -215,6 +214,8 @@ def run_training(args: argparse.Namespace, recipe: Recipe, argv: list[str]) -> i
     print(f"augmentation held training up {results['augment_seconds']:.1f} s of {results['train_loop_seconds']:.1f} s "
           f"({results['augment_share'] * 100:.1f} %); total {results['total_seconds']:.0f} s")
     print(f"saved {saved} ({saved.stat().st_size / 1e6:.2f} MB); use it in the app: digit-pad --weights {saved}")
+    for picture in save_training_pictures(saved, result, test):
+        print(f"saved {picture}")
     if args.export_csv:
         export_csv(result.model, args.export_csv)
         print(f"exported CSV weights to {args.export_csv}")
@@ -226,40 +227,46 @@ def run_fine_tune(args: argparse.Namespace) -> int:
     from model.progress import TerminalProgress
     from model.stop_signals import StopOnSignals
     from model.weights_io import BUNDLED_WEIGHTS, load_weights
-    from preprocessing.drawing import read_drawings
-    from preprocessing.personalise import (FINE_TUNE_RECIPE, FineTuneCancelled, FineTuneError, FineTuneSettings,
-                                           fine_tune, labelled, mnist_check_set)
+    from preprocessing import personalise as personal
 
     def log(message: str) -> None:
         progress.clear()
         print(message, flush=True)
 
     progress = TerminalProgress(enabled=not args.quiet)
-    settings = FineTuneSettings(recipe=recipe_from_args(args, FINE_TUNE_RECIPE))
+    settings = personal.FineTuneSettings(recipe=recipe_from_args(args, personal.FINE_TUNE_RECIPE))
     out = new_model_path(None, "personal") if args.out is None else check_out(args.out, settings.recipe, SOURCE_ROOT)
     with StopOnSignals(log) as stop:
-        drawings = read_drawings(args.fine_tune)
-        if not labelled(drawings):
-            raise UsageError(f"{args.fine_tune}: no labelled drawings (each line needs a \"label\" 0-9 and strokes)")
+        drawings = personal.read_teaching_file(args.fine_tune, settings)
         base_path = Path(args.weights) if args.weights else BUNDLED_WEIGHTS
         base, base_meta = load_weights(base_path)
-        check = mnist_check_set()
+        check = personal.mnist_check_set()
         log(f"fine-tuning {base_path} on {args.fine_tune}; MNIST check: {check.name}; saving to {out}")
         stop.keep_work()
         try:
-            result = fine_tune(base, drawings, settings, base_metadata=base_meta, base_path=base_path, check=check,
-                               on_progress=lambda p: p.batch and progress.on_batch(p.batch), stop=stop)
-        except FineTuneCancelled:
+            result = personal.fine_tune(base, drawings, settings, base_metadata=base_meta, base_path=base_path,
+                                        check=check, on_progress=lambda p: p.batch and progress.on_batch(p.batch),
+                                        stop=stop)
+        except personal.FineTuneCancelled:
             log(f"stopped ({stop.signal_name}): nothing was written")
             return EXIT_INTERRUPTED
-        except FineTuneError as exc:
-            raise UsageError(f"{args.fine_tune}: {exc}") from None
-        progress.clear()
         saved, as_asked = save_with_fallback(out, result.model, result.metadata(base_meta), settings.recipe, False,
                                              log, SOURCE_ROOT, kind="personal")
-    print("\n".join(result.summary_lines()))
-    print(f"saved {saved}; use it in the app: digit-pad --weights {saved}")
+    log("\n".join(result.summary_lines() + [f"saved {saved}; use it in the app: digit-pad --weights {saved}"]))
     return 0 if as_asked else EXIT_BAD_INPUT
+
+
+def save_training_pictures(weights: Path, result, test) -> list[Path]:
+    """The training curves (and the MNIST confusion matrix) as PNG next to the weights."""
+    from model.plots import confusion_png, training_curves_png
+
+    curves = weights.with_name(weights.stem + "_curves.png")
+    training_curves_png(result.history, curves, best_epoch=result.best_epoch, title=f"Training curves: {weights.name}")
+    if test is None:
+        return [curves]
+    confusion = weights.with_name(weights.stem + "_confusion.png")
+    confusion_png(test.confusion, confusion, title=f"MNIST test confusion: {weights.name}")
+    return [curves, confusion]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -268,6 +275,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from model.oneline import one_line
     from model.weights_io import WeightsError
     from preprocessing.drawing import DrawingFormatError
+    from preprocessing.personalise import FineTuneError
 
     args = build_parser().parse_args(argv)
     try:
@@ -280,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (DataError, WeightsError, DrawingFormatError, UsageError) as exc:
+    except (DataError, WeightsError, DrawingFormatError, FineTuneError, UsageError) as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

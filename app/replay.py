@@ -7,6 +7,10 @@ Each drawing is fed stroke by stroke and point by point through `DigitPadControl
 reported here is the accuracy a person drawing in the app gets. Labelled drawings are scored
 (accuracy, per class, per writer, confusion matrix with rows = true label); unlabelled ones are
 classified and listed.
+
+The file is read as a stream (`preprocessing.drawing.iter_drawings`), one drawing at a time, and
+the summary has a bounded size (at most `MAX_WRITERS` writers and `MAX_LISTED` unlabelled drawings
+listed), so memory does not grow with the file. On a terminal, progress is shown on stderr.
 """
 from __future__ import annotations
 
@@ -14,17 +18,27 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, TextIO
 
 import numpy as np
 
 from app.controller import (DEFAULT_CANVAS_PX, ERASER_WIDTH_FACTOR, MAX_BRUSH_FRACTION,
                             MIN_BRUSH_FRACTION, DigitPadController, Reading, describe_model)
+from model.oneline import escape, one_line
 from model.weights_io import BUNDLED_WEIGHTS, WeightsError
-from preprocessing.drawing import Drawing, DrawingFormatError, read_drawings
+from preprocessing.drawing import Drawing, DrawingFormatError, iter_drawings
 from preprocessing.raster import DEFAULT_BRUSH_FRACTION
+
+#: Writers scored separately; drawings of further writers are counted under OTHER_WRITERS.
+MAX_WRITERS = 1000
+OTHER_WRITERS = "(other writers)"
+#: Writer names are kept to this many characters.
+MAX_WRITER_CHARS = 100
+#: Unlabelled drawings listed one by one; the rest are only counted.
+MAX_LISTED = 10000
 
 
 def replay_drawing(controller: DigitPadController, drawing: Drawing,
@@ -62,30 +76,46 @@ def replay_drawing(controller: DigitPadController, drawing: Drawing,
 
 
 def evaluate(controller: DigitPadController, drawings: Iterable[Drawing],
-             brush_fraction: float | None = None) -> dict[str, Any]:
-    """Replay every drawing and summarise: n, accuracy, per_class, per_writer, confusion, predictions."""
+             brush_fraction: float | None = None, progress: TextIO | None = None) -> dict[str, Any]:
+    """Replay every drawing and summarise: n, accuracy, per_class, per_writer, confusion, predictions.
+
+    `drawings` is consumed one at a time (a stream is fine). The summary's size is bounded: at most
+    MAX_WRITERS writers (later ones are pooled as OTHER_WRITERS) and MAX_LISTED predictions
+    (``unlabelled`` counts them all). With `progress`, a counter is redrawn there.
+    """
     confusion = np.zeros((10, 10), np.int64)
     writer_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     unlabelled: list[dict[str, Any]] = []
-    empty_labelled = 0
-    for index, drawing in enumerate(drawings):
-        reading = replay_drawing(controller, drawing, brush_fraction)
-        if drawing.label is None:
-            unlabelled.append({
-                "index": index, "writer": drawing.writer, "digit": reading.digit,
-                "confidence": round(reading.confidence, 4), "verdict": reading.verdict,
-            })
-            continue
-        if reading.digit is None:
-            # An empty labelled drawing cannot be right; count it against its class.
-            empty_labelled += 1
-            predicted_ok = False
-        else:
-            confusion[drawing.label, reading.digit] += 1
-            predicted_ok = reading.digit == drawing.label
-        counts = writer_counts[drawing.writer or "(unknown)"]
-        counts[0] += int(predicted_ok)
-        counts[1] += 1
+    unlabelled_count = empty_labelled = 0
+    counter = _Progress(progress)
+    try:
+        for index, drawing in enumerate(drawings):
+            counter.show(index)
+            reading = replay_drawing(controller, drawing, brush_fraction)
+            writer = None if drawing.writer is None else drawing.writer[:MAX_WRITER_CHARS]
+            if drawing.label is None:
+                unlabelled_count += 1
+                if len(unlabelled) < MAX_LISTED:
+                    unlabelled.append({
+                        "index": index, "writer": writer, "digit": reading.digit,
+                        "confidence": round(reading.confidence, 4), "verdict": reading.verdict,
+                    })
+                continue
+            if reading.digit is None:
+                # An empty labelled drawing cannot be right; count it against its class.
+                empty_labelled += 1
+                predicted_ok = False
+            else:
+                confusion[drawing.label, reading.digit] += 1
+                predicted_ok = reading.digit == drawing.label
+            key = writer or "(unknown)"
+            if key not in writer_counts and len(writer_counts) >= MAX_WRITERS:
+                key = OTHER_WRITERS
+            counts = writer_counts[key]
+            counts[0] += int(predicted_ok)
+            counts[1] += 1
+    finally:
+        counter.done()  # a reading error then prints on a clean line
     per_class_total = confusion.sum(axis=1)
     n = int(sum(total for _, total in writer_counts.values()))
     correct = int(np.trace(confusion))
@@ -99,9 +129,30 @@ def evaluate(controller: DigitPadController, drawings: Iterable[Drawing],
         "per_writer_n": {w: t for w, (_, t) in sorted(writer_counts.items())},
         "confusion": confusion.tolist(),
         "empty_labelled": empty_labelled,
-        "unlabelled": len(unlabelled),
+        "unlabelled": unlabelled_count,
         "predictions": unlabelled,
     }
+
+
+class _Progress:
+    """'replayed N drawings' redrawn on one line at most ten times a second; nothing without a stream."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
+        self.shown = time.monotonic()
+        self.count = 0
+
+    def show(self, index: int) -> None:
+        self.count = index
+        if self.stream is not None and time.monotonic() - self.shown > 0.1:
+            self.stream.write(f"\rreplayed {index:,} drawings")
+            self.stream.flush()
+            self.shown = time.monotonic()
+
+    def done(self) -> None:
+        if self.stream is not None and self.count:
+            self.stream.write("\r" + " " * 40 + "\r")  # leaves the line empty for what follows
+            self.stream.flush()
 
 
 def format_report(summary: dict[str, Any], source: str, model_line: str) -> str:
@@ -118,7 +169,7 @@ def format_report(summary: dict[str, Any], source: str, model_line: str) -> str:
             lines.append(f"  {digit}: " + (f"{value * 100:6.2f} %  (n={count})" if value is not None else "   -"))
         lines.append("per writer:")
         for writer, value in summary["per_writer"].items():
-            lines.append(f"  {writer:>16}: {value * 100:6.2f} %  (n={summary['per_writer_n'][writer]})")
+            lines.append(f"  {escape(writer, 40):>16}: {value * 100:6.2f} %  (n={summary['per_writer_n'][writer]})")
         lines.append("confusion (rows = true digit, columns = predicted):")
         lines.append("      " + "".join(f"{d:>6}" for d in range(10)))
         for digit, row in enumerate(summary["confusion"]):
@@ -126,10 +177,12 @@ def format_report(summary: dict[str, Any], source: str, model_line: str) -> str:
     else:
         lines.append("no labelled drawings")
     if summary["predictions"]:
-        lines.append(f"unlabelled drawings: {len(summary['predictions'])}")
+        lines.append(f"unlabelled drawings: {summary['unlabelled']}")
         for p in summary["predictions"]:
             what = "no ink" if p["digit"] is None else f"{p['digit']} ({p['confidence'] * 100:.0f} %, {p['verdict']})"
-            lines.append(f"  #{p['index']}" + (f" [{p['writer']}]" if p["writer"] else "") + f": {what}")
+            lines.append(f"  #{p['index']}" + (f" [{escape(p['writer'], 40)}]" if p["writer"] else "") + f": {what}")
+        if summary["unlabelled"] > len(summary["predictions"]):
+            lines.append(f"  ... and {summary['unlabelled'] - len(summary['predictions'])} more")
     return "\n".join(lines)
 
 
@@ -169,20 +222,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     weights = Path(args.weights) if args.weights else BUNDLED_WEIGHTS
+    progress = sys.stderr if sys.stderr.isatty() else None
     try:
-        drawings = read_drawings(args.drawings)
         controller = DigitPadController.from_weights(weights, canvas_px=args.canvas, brush_fraction=args.brush)
+        summary = evaluate(controller, iter_drawings(args.drawings), args.brush, progress)
     except (DrawingFormatError, WeightsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:  # unreadable path not already wrapped by the readers
-        print(f"error: {exc.filename or args.drawings}: {exc.strerror}", file=sys.stderr)
+        print(f"error: {one_line(f'{exc.filename or args.drawings}: {exc.strerror or exc}')}", file=sys.stderr)
         return 2
-    summary = evaluate(controller, drawings, args.brush)
     summary["weights"] = str(weights)
     summary["canvas_px"] = args.canvas
     summary["brush_fraction"] = args.brush
-    report = json.dumps(summary) if args.json else format_report(summary, args.drawings,
+    report = json.dumps(summary) if args.json else format_report(summary, escape(args.drawings, 200),
                                                                       describe_model(controller.metadata))
     try:
         print(report)

@@ -1,8 +1,9 @@
 """MNIST loading: IDX (.gz or raw), CSV (Kaggle with header, or headerless), and .npz.
 
-Every reader returns images as uint8 arrays of shape (n, 28, 28) (white ink on black, as MNIST)
-and labels as int64 arrays of shape (n,). Every problem with a file raises `DataError` whose
-message is one line naming the file (and, for CSV, the line number).
+The readers live in model.mnist_readers and model.mnist_csv (re-exported here): images come as uint8 arrays of shape
+(n, 28, 28) (white ink on black, as MNIST) and labels as int64 arrays of shape (n,). Every problem
+with a file raises `DataError` whose message is one line naming the file (and, for CSV, the line
+number), and no file makes a reader allocate more than model.limits allows.
 
 `load_mnist()` finds the data: an explicit path, then $DIGITPAD_MNIST_DIR, then the user cache,
 then the workplace copy beside the repository, then a download from the public mirrors into the
@@ -13,19 +14,34 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import io
 import os
 import sys
 import time
 import urllib.error
 import urllib.request
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from model.atomic import atomic_write_bytes
+from model.limits import MAX_DOWNLOAD_BYTES, MiB
+from model.mnist_readers import (  # noqa: F401  (re-exported: model.data is the public name)
+    IMAGE_SIDE,
+    IMAGES_MAGIC,
+    LABELS_MAGIC,
+    PIXELS,
+    DataError,
+    parse_idx,
+    read_idx,
+    read_idx_with_sha256,
+    read_npz,
+    read_npz_splits,
+    read_stream,
+    sha256_uncompressed,
+)
+from model.mnist_csv import read_csv
 from model.oneline import one_line
 from model.userdata import cache_dir
 
@@ -35,6 +51,7 @@ __all__ = [
     "IDX_FILES",
     "MNIST_SHA256",
     "DEFAULT_MIRRORS",
+    "parse_idx",
     "read_idx",
     "read_csv",
     "read_npz",
@@ -45,11 +62,6 @@ __all__ = [
     "sha256_uncompressed",
     "verify_checksums",
 ]
-
-IMAGE_SIDE = 28
-PIXELS = IMAGE_SIDE * IMAGE_SIDE
-LABELS_MAGIC = 0x00000801
-IMAGES_MAGIC = 0x00000803
 
 # Standard uncompressed names, keyed by role.
 IDX_FILES = {
@@ -77,10 +89,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DOWNLOAD_TIMEOUT_S = 30.0
 
 
-class DataError(ValueError):
-    """A data file is missing, unreadable or malformed. The message is one line naming the file."""
-
-
 @dataclass
 class MnistData:
     """MNIST as arrays.
@@ -105,34 +113,16 @@ class MnistData:
 
 # ----------------------------------------------------------------------------------- helpers
 
-def _read_file_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder, expected a file") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({one_line(exc.strerror or exc)})") from None
-
-
 def _gunzip_if_needed(raw: bytes, name: str) -> bytes:
-    """Decompress gzip content (recognised by its magic bytes, not by the file name)."""
+    """Decompress gzip content (recognised by its magic bytes), refusing more than
+    MAX_DOWNLOAD_BYTES: a download is checked against a known checksum, so no real file is larger."""
     if raw[:2] != b"\x1f\x8b":
         return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{name}: not a valid gzip file ({one_line(exc)})") from None
-
-
-def _uncompressed_bytes(path: Path) -> bytes:
-    return _gunzip_if_needed(_read_file_bytes(path), str(path))
-
-
-def sha256_uncompressed(path: str | os.PathLike) -> str:
-    """SHA-256 (hex) of a file's content, decompressed first if it is gzip."""
-    return hashlib.sha256(_uncompressed_bytes(Path(path))).hexdigest()
+    with gzip.GzipFile(fileobj=io.BytesIO(raw), mode="rb") as stream:
+        content = read_stream(stream, MAX_DOWNLOAD_BYTES + 1, name)
+    if len(content) > MAX_DOWNLOAD_BYTES:
+        raise DataError(f"{name}: decompresses to more than {MAX_DOWNLOAD_BYTES // MiB} MiB")
+    return content
 
 
 def verify_checksums(checksums: dict[str, str], expected: dict[str, str] | None = None) -> list[str]:
@@ -147,384 +137,6 @@ def verify_checksums(checksums: dict[str, str], expected: dict[str, str] | None 
         for name, digest in sorted(checksums.items())
         if name in expected and digest != expected[name]
     ]
-
-
-# --------------------------------------------------------------------------------------- IDX
-
-def parse_idx(content: bytes, name: str) -> np.ndarray:
-    """Parse uncompressed IDX content: images -> uint8 (n, 28, 28), labels -> int64 (n,)."""
-    if len(content) < 8:
-        raise DataError(f"{name}: too short for an IDX header ({len(content)} bytes)")
-    magic = int.from_bytes(content[:4], "big")
-    count = int.from_bytes(content[4:8], "big")
-    if magic == LABELS_MAGIC:
-        header, item_size = 8, 1
-    elif magic == IMAGES_MAGIC:
-        if len(content) < 16:
-            raise DataError(f"{name}: too short for an IDX image header ({len(content)} bytes)")
-        rows = int.from_bytes(content[8:12], "big")
-        cols = int.from_bytes(content[12:16], "big")
-        if (rows, cols) != (IMAGE_SIDE, IMAGE_SIDE):
-            raise DataError(f"{name}: images are {rows}x{cols}, expected 28x28")
-        header, item_size = 16, PIXELS
-    else:
-        raise DataError(
-            f"{name}: bad magic number 0x{magic:08x} (expected 0x{LABELS_MAGIC:08x} for labels "
-            f"or 0x{IMAGES_MAGIC:08x} for images)"
-        )
-    kind = "labels" if magic == LABELS_MAGIC else "images"
-    if count == 0:
-        raise DataError(f"{name}: contains no {kind}")
-    expected_size = header + count * item_size
-    if len(content) != expected_size:
-        problem = "truncated" if len(content) < expected_size else "has trailing bytes"
-        raise DataError(
-            f"{name}: {problem}: header says {count} {kind} ({expected_size} bytes), "
-            f"file has {len(content)} bytes"
-        )
-    data = np.frombuffer(content, dtype=np.uint8, offset=header)
-    if magic == IMAGES_MAGIC:
-        return data.reshape(count, IMAGE_SIDE, IMAGE_SIDE).copy()
-    labels = data.astype(np.int64)
-    _check_label_range(labels, name)
-    return labels
-
-
-def _check_label_range(labels: np.ndarray, name: str) -> None:
-    bad = np.flatnonzero((labels < 0) | (labels > 9))
-    if bad.size:
-        raise DataError(f"{name}: label {labels[bad[0]]} at index {bad[0]} is outside 0-9")
-
-
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read one IDX file (.gz or raw): images -> uint8 (n, 28, 28); labels -> int64 (n,)."""
-    path = Path(path)
-    return parse_idx(_uncompressed_bytes(path), str(path))
-
-
-# --------------------------------------------------------------------------------------- CSV
-
-_LABEL_HEADER_NAMES = {"label", "labels", "class", "digit", "target", "y"}
-_COMMA, _NEWLINE, _CR = 44, 10, 13
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def _csv_header(first_line: str, name: str) -> tuple[bool, bool]:
-    """Returns (has_header, labelled) from the first line."""
-    cells = [c.strip().strip('"').strip("'") for c in first_line.split(",")]
-    if all(_is_number(c) for c in cells if c):
-        return False, True
-    if cells[0].lower() in _LABEL_HEADER_NAMES:
-        return True, True
-    if len(cells) == PIXELS:
-        return True, False
-    raise DataError(
-        f"{name} line 1: header starts with {cells[0]!r} and has {len(cells)} columns; "
-        f"expected 'label' followed by 784 pixel columns"
-    )
-
-
-def read_csv(path: str | os.PathLike, *, require_labels: bool = True
-             ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Read MNIST CSV: Kaggle style (header `label,pixel0..pixel783`) or headerless (label first).
-
-    Returns images uint8 (n, 28, 28) and labels int64 (n,). A header of 784 pixel columns and no
-    label (Kaggle's test.csv) is refused unless require_labels=False, which returns labels None.
-    """
-    path = Path(path)
-    name = str(path)
-    raw = _uncompressed_bytes(path)  # a .csv.gz is read as well
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    if not raw or raw.isspace():
-        raise DataError(f"{name}: file is empty")
-    first_end = raw.find(b"\n")
-    first_end = len(raw) if first_end < 0 else first_end
-    try:
-        first_line = raw[:first_end].decode("utf-8").strip()
-    except UnicodeDecodeError:
-        raise DataError(f"{name} line 1: not UTF-8 text (is this really a CSV file?)") from None
-    has_header, labelled = _csv_header(first_line, name)
-    if not labelled and require_labels:
-        raise DataError(
-            f"{name}: no label column (784 pixel columns, like Kaggle's test.csv); "
-            f"training and testing need labelled data such as Kaggle's train.csv"
-        )
-    columns = PIXELS + 1 if labelled else PIXELS
-    body = raw[first_end + 1:] if has_header else raw
-    first_line_number = 2 if has_header else 1
-    values, line_numbers = _parse_csv_fast(body, columns, name, first_line_number)
-    if values is None:
-        values, line_numbers = _parse_csv_slow(body, columns, name, first_line_number)
-    if values.shape[0] == 0:
-        raise DataError(f"{name}: has a header but no data rows")
-    pixels = values[:, 1:] if labelled else values
-    bad_rows = np.flatnonzero(((pixels < 0) | (pixels > 255)).any(axis=1))
-    if bad_rows.size:
-        row = bad_rows[0]
-        col = int(np.flatnonzero((pixels[row] < 0) | (pixels[row] > 255))[0])
-        raise DataError(
-            f"{name} line {line_numbers[row]}: pixel {col} value {_format_value(pixels[row, col])} "
-            f"is outside 0-255"
-        )
-    images = pixels.astype(np.uint8).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
-    if not labelled:
-        return images, None
-    labels = values[:, 0]
-    bad_rows = np.flatnonzero((labels < 0) | (labels > 9))
-    if bad_rows.size:
-        row = bad_rows[0]
-        raise DataError(
-            f"{name} line {line_numbers[row]}: label {_format_value(labels[row])} is outside 0-9"
-        )
-    return images, labels.astype(np.int64)
-
-
-def _format_value(value) -> str:
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def _gaps(positions: np.ndarray) -> np.ndarray:
-    """Count of positions strictly between consecutive entries (from -1 for the first)."""
-    gaps = np.empty_like(positions)
-    if positions.size:
-        gaps[0] = positions[0]
-        np.subtract(positions[1:], positions[:-1], out=gaps[1:])
-        gaps[1:] -= 1
-    return gaps
-
-
-_CSV_CHUNK_BYTES = 1 << 21  # small enough that the temporaries of a chunk stay in cache
-
-
-def _parse_csv_fast(body: bytes, columns: int, name: str, first_line_number: int
-                    ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Vectorised parse of plain unsigned integers separated by commas and newlines.
-
-    Returns (values int32 (rows, columns), file line number per row), or (None, None) when the
-    text holds anything else (decimals, signs, spaces, words): the slow parser then handles it and
-    finds the offending cell. Structural problems (column count, empty cells) are reported here.
-    The text is parsed in chunks of whole lines, which is several times faster than one pass
-    over the whole file (far fewer page faults for the temporaries).
-    """
-    buf = np.frombuffer(body, dtype=np.uint8)
-    if (buf == _CR).any():
-        buf = buf[buf != _CR]
-    if buf.size == 0 or buf[-1] != _NEWLINE:
-        buf = np.append(buf, np.uint8(_NEWLINE))
-    values, line_numbers = [], []
-    start, line_number = 0, first_line_number
-    while start < buf.size:
-        stop = _end_of_line(buf, min(start + _CSV_CHUNK_BYTES, buf.size) - 1)
-        parsed = _parse_csv_chunk(buf[start:stop], columns, name, line_number)
-        if parsed is None:
-            return None, None
-        chunk_values, chunk_lines, line_count = parsed
-        values.append(chunk_values)
-        line_numbers.append(chunk_lines)
-        start, line_number = stop, line_number + line_count
-    return np.concatenate(values), np.concatenate(line_numbers)
-
-
-def _end_of_line(buf: np.ndarray, position: int) -> int:
-    """Index just after the first newline at or after `position` (buf ends with a newline)."""
-    window = 1 << 14
-    while True:
-        found = np.flatnonzero(buf[position:position + window] == _NEWLINE)
-        if found.size:
-            return position + int(found[0]) + 1
-        position += window
-        window *= 4
-
-
-def _parse_csv_chunk(buf: np.ndarray, columns: int, name: str, first_line_number: int
-                     ) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """Parse whole lines (buf ends with a newline): (values (rows, columns), line numbers, lines)."""
-    if (buf > 57).any():  # letters and punctuation above the digits in ASCII
-        return None
-    # Every cell ends in a separator: a comma or newline, both below the digits in ASCII.
-    separators = np.flatnonzero(buf < 48)
-    kinds = buf[separators]
-    is_line_end = kinds == _NEWLINE
-    if not (is_line_end | (kinds == _COMMA)).all():  # spaces, signs, decimal points
-        return None
-    line_ends = np.flatnonzero(is_line_end)  # indices into `separators`
-    cells_per_line = _gaps(line_ends) + 1
-    lengths = _gaps(separators)  # digits in the cell ending at each separator
-    blank = (cells_per_line == 1) & (lengths[line_ends] == 0)
-    wrong_count = np.flatnonzero(~blank & (cells_per_line != columns))
-    if wrong_count.size:
-        line = int(wrong_count[0])
-        raise DataError(f"{name} line {line + first_line_number}: expected {columns} columns, "
-                        f"found {int(cells_per_line[line])}")
-    if blank.any():
-        keep = np.ones(separators.size, dtype=bool)
-        keep[line_ends[blank]] = False
-        separators, lengths = separators[keep], lengths[keep]
-    rows = np.flatnonzero(~blank)
-    line_numbers = rows + first_line_number
-    empty = np.flatnonzero(lengths == 0)
-    if empty.size:
-        row, col = divmod(int(empty[0]), columns)
-        raise DataError(f"{name} line {line_numbers[row]}, column {col + 1}: empty cell")
-    values = buf[separators - 1].astype(np.int32) - 48
-    for place, scale in ((2, 10), (3, 100)):  # cells of 0-255 have at most three digits
-        digit = buf[np.maximum(separators - place, 0)].astype(np.int32) - 48
-        values += np.where(lengths >= place, digit * scale, 0)
-    for index in np.flatnonzero(lengths > 3):  # rare: leading zeros or out-of-range values
-        digits = buf[separators[index] - lengths[index]:separators[index]].tobytes()
-        values[index] = min(int(digits), np.iinfo(np.int32).max)
-    return values.reshape(rows.size, columns), line_numbers, int(line_ends.size)
-
-
-def _parse_csv_slow(body: bytes, columns: int, name: str, first_line_number: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Line-by-line parse that accepts any number syntax and names the first bad cell."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = body[:exc.start].count(b"\n") + first_line_number
-        raise DataError(f"{name} line {line}: not UTF-8 text") from None
-    rows: list[np.ndarray] = []
-    line_numbers: list[int] = []
-    for index, line in enumerate(text.splitlines()):
-        if not line.strip():
-            continue
-        number = index + first_line_number
-        cells = line.split(",")
-        if len(cells) != columns:
-            raise DataError(f"{name} line {number}: expected {columns} columns, found {len(cells)}")
-        try:
-            row = np.array(cells, dtype=np.float64)
-        except ValueError:
-            for col, cell in enumerate(cells):
-                if not _is_number(cell):
-                    what = "empty cell" if not cell.strip() else f"{cell.strip()!r} is not a number"
-                    raise DataError(f"{name} line {number}, column {col + 1}: {what}") from None
-            raise DataError(f"{name} line {number}: cannot parse as numbers") from None
-        bad = np.flatnonzero(~np.isfinite(row) | (row != np.round(row)))
-        if bad.size:
-            col = int(bad[0])
-            raise DataError(
-                f"{name} line {number}, column {col + 1}: {cells[col].strip()!r} is not a whole number"
-            )
-        rows.append(row)
-        line_numbers.append(number)
-    if not rows:
-        return np.zeros((0, columns)), np.zeros(0, dtype=np.int64)
-    return np.asarray(rows), np.asarray(line_numbers)
-
-
-# --------------------------------------------------------------------------------------- NPZ
-
-# Accepted key layouts: (train images, train labels, test images, test labels or None).
-_NPZ_LAYOUTS = (
-    ("x_train", "y_train", "x_test", "y_test"),
-    ("train_images", "train_labels", "test_images", "test_labels"),
-    ("x", "y", None, None),
-    ("images", "labels", None, None),
-)
-
-
-def read_npz_splits(path: str | os.PathLike) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Read an .npz of MNIST arrays; returns {"train": (images, labels)[, "test": (...)]}.
-
-    Keras' mnist.npz (x_train, y_train, x_test, y_test) gives both splits; x/y or images/labels
-    give one ("train"). Images: integers in 0-255 of shape (n, 28, 28) or (n, 784) -> uint8
-    (n, 28, 28); labels: integers 0-9 of shape (n,) -> int64. Pickled (object) arrays are refused.
-    """
-    path = Path(path)
-    name = str(path)
-    if not path.exists():
-        raise DataError(f"{name}: no such file")
-    if path.is_dir():
-        raise DataError(f"{name}: is a folder, expected an .npz file")
-    try:
-        with open(path, "rb") as stream:
-            signature = stream.read(6)
-    except OSError as exc:
-        raise DataError(f"{name}: cannot read ({one_line(exc.strerror or exc)})") from None
-    if not signature:
-        raise DataError(f"{name}: file is empty")
-    if not signature.startswith(b"PK") and signature != b"\x93NUMPY":
-        raise DataError(f"{name}: not an .npz archive (no zip signature)")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{name}: not a readable .npz archive ({one_line(exc)})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise DataError(f"{name}: a single .npy array, expected an .npz archive of images and labels")
-    with archive:
-        keys = set(archive.files)
-        for train_x, train_y, test_x, test_y in _NPZ_LAYOUTS:
-            if {train_x, train_y} <= keys:
-                splits = {"train": _npz_pair(archive, train_x, train_y, name)}
-                if test_x is not None and {test_x, test_y} <= keys:
-                    splits["test"] = _npz_pair(archive, test_x, test_y, name)
-                return splits
-    found = ", ".join(sorted(keys)) or "none"
-    raise DataError(
-        f"{name}: keys [{found}]; expected x_train/y_train (with x_test/y_test), x/y or images/labels"
-    )
-
-
-def read_npz(path: str | os.PathLike, split: str = "train") -> tuple[np.ndarray, np.ndarray]:
-    """Read one split of an .npz: images uint8 (n, 28, 28), labels int64 (n,).
-
-    Single-split files (x/y, images/labels) return their only split for split="train".
-    """
-    splits = read_npz_splits(path)
-    if split not in splits:
-        raise DataError(f"{path}: has no {split!r} split (it has: {', '.join(splits)})")
-    return splits[split]
-
-
-def _npz_member(archive, key: str, name: str) -> np.ndarray:
-    try:
-        return archive[key]
-    except ValueError as exc:
-        if "pickle" in str(exc):
-            raise DataError(f"{name}: array {key!r} holds Python objects (pickle); refused") from None
-        raise DataError(f"{name}: array {key!r} is unreadable ({one_line(exc)})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
-        raise DataError(f"{name}: array {key!r} is corrupt ({one_line(exc)})") from None
-
-
-def _npz_pair(archive, images_key: str, labels_key: str, name: str
-              ) -> tuple[np.ndarray, np.ndarray]:
-    images = _npz_member(archive, images_key, name)
-    labels = _npz_member(archive, labels_key, name)
-    if images.dtype.kind not in "uif":
-        raise DataError(f"{name}: {images_key!r} has dtype {images.dtype}, expected integers 0-255")
-    if images.ndim == 2 and images.shape[1] == PIXELS:
-        images = images.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise DataError(f"{name}: {images_key!r} has shape {images.shape}, expected (n, 28, 28) or (n, 784)")
-    if images.shape[0] == 0:
-        raise DataError(f"{name}: {images_key!r} holds no images")
-    if images.dtype != np.uint8:
-        if images.dtype.kind == "f" and not (np.isfinite(images).all() and (images == np.round(images)).all()):
-            raise DataError(f"{name}: {images_key!r} holds non-integer pixel values, expected 0-255")
-        if images.min() < 0 or images.max() > 255:
-            raise DataError(f"{name}: {images_key!r} has pixel values outside 0-255 "
-                            f"(min {_format_value(images.min())}, max {_format_value(images.max())})")
-        images = images.astype(np.uint8)
-    if labels.dtype.kind not in "ui" or labels.ndim != 1:
-        raise DataError(f"{name}: {labels_key!r} has dtype {labels.dtype} and shape {labels.shape}, "
-                        f"expected integers of shape (n,)")
-    if labels.shape[0] != images.shape[0]:
-        raise DataError(f"{name}: {images.shape[0]} images but {labels.shape[0]} labels")
-    labels = labels.astype(np.int64)
-    _check_label_range(labels, f"{name}: {labels_key!r}")
-    return np.ascontiguousarray(images), labels
 
 
 # ------------------------------------------------------------------------------ finding data
@@ -568,11 +180,10 @@ def _load_idx_pair(images_path: Path, labels_path: Path, checksums: dict[str, st
                    ) -> tuple[np.ndarray, np.ndarray]:
     arrays = []
     for path, kind in ((images_path, "images"), (labels_path, "labels")):
-        content = _uncompressed_bytes(path)
-        array = parse_idx(content, str(path))
+        array, digest = read_idx_with_sha256(path)
         if (array.ndim == 3) != (kind == "images"):
             raise DataError(f"{path}: holds {'images' if array.ndim == 3 else 'labels'}, expected {kind}")
-        checksums[_standard_name(path)] = hashlib.sha256(content).hexdigest()
+        checksums[_standard_name(path)] = digest
         arrays.append(array)
     images, labels = arrays
     if images.shape[0] != labels.shape[0]:
@@ -605,19 +216,15 @@ def _load_idx_folder(folder: Path, test_only: bool = False) -> MnistData | None:
     return MnistData(*train, *test, source=f"{folder} (IDX)", checksums=checksums)
 
 
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(_uncompressed_bytes(path)).hexdigest()
-
-
 def _load_csv_files(train_path: Path, test_path: Path | None) -> MnistData:
-    checksums = {train_path.name: _file_sha256(train_path)}
-    train = read_csv(train_path)
+    train = read_csv(train_path)  # first: it refuses an oversized file before it is hashed
+    checksums = {train_path.name: sha256_uncompressed(train_path)}
     test: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
     if test_path is not None:
         test_images, test_labels = read_csv(test_path, require_labels=False)
         if test_labels is not None:  # Kaggle's test.csv is unlabelled: useless for evaluation
             test = (test_images, test_labels)
-            checksums[test_path.name] = _file_sha256(test_path)
+            checksums[test_path.name] = sha256_uncompressed(test_path)
     if test[0] is not None:
         source = f"{train_path}, {test_path} (CSV)"
     elif test_path is not None:
@@ -631,7 +238,7 @@ def _load_npz_file(path: Path) -> MnistData:
     splits = read_npz_splits(path)
     test = splits.get("test", (None, None))
     return MnistData(*splits["train"], *test, source=f"{path} (npz)",
-                     checksums={path.name: _file_sha256(path)})
+                     checksums={path.name: sha256_uncompressed(path)})
 
 
 def _load_folder(folder: Path, test_only: bool = False) -> MnistData | None:
@@ -685,11 +292,10 @@ def _load_verified_cache(cache: Path, expected: dict[str, str], test_only: bool 
         try:
             if path is None:
                 raise DataError(f"{standard}: not cached")
-            content = _uncompressed_bytes(path)
-            digest = hashlib.sha256(content).hexdigest()
+            array, digest = read_idx_with_sha256(path)
             if digest != expected.get(standard):
                 raise DataError(f"{path}: checksum mismatch")
-            arrays[role] = parse_idx(content, str(path))
+            arrays[role] = array
         except DataError:
             missing.append(standard)
             continue
@@ -821,6 +427,8 @@ def _fetch(url: str, label: str | None) -> bytes:
                     break
                 chunks.append(chunk)
                 received += len(chunk)
+                if received > MAX_DOWNLOAD_BYTES:
+                    raise DataError(f"{url}: larger than {MAX_DOWNLOAD_BYTES // MiB} MiB; not an MNIST file")
                 # Redraw at most ten times a second, and not at all into a log file.
                 if label and interactive and time.monotonic() - shown > 0.1:
                     _show_progress(label, received, total)

@@ -43,3 +43,15 @@ def one_line(message: object, limit: int = MAX_CHARS) -> str:
 def escape(value: object, limit: int = 80) -> str:
     """A value read from a file (a writer's name, say) made safe to print inside a message."""
     return one_line(value, limit)
+
+
+def os_problem(error: OSError, what: str = "file") -> str:
+    """Why a file could not be opened or read, as the end of a message: "no such drawing file",
+    "is a folder, not a file", "cannot read (permission denied)", "cannot read (I/O error)"."""
+    if isinstance(error, FileNotFoundError):
+        return f"no such {what}"
+    if isinstance(error, IsADirectoryError):
+        return f"is a folder, not a {what}"
+    if isinstance(error, PermissionError):
+        return "cannot read (permission denied)"
+    return f"cannot read ({one_line(error.strerror or error, 80)})"

@@ -6,8 +6,17 @@ One drawing a line::
 
 x and y are fractions of a square canvas (x to the right, y down), both in [0, 1]. ``label``,
 ``writer``, ``widths`` and ``erase`` are optional. A drawing without strokes is valid and means
-"no ink". Reading validates everything and reports the first problem as one line naming the file
-and the line number.
+"no ink". Widths are in (0, 1]; a width below `MIN_STROKE_WIDTH` (a ten-thousandth of the canvas,
+invisible at any size) is read as that minimum, so a width such as 5e-324 cannot reach the app.
+A drawing has at most `MAX_STROKES` strokes.
+
+Reading (`iter_drawings`, `read_drawings`) validates everything and reports the first problem as
+one line naming the file and the line number. It is bounded whatever the file holds: the file is
+read as a stream, one line at a time; lines end at "\n" only (a U+2028 inside a string is text);
+a line may hold at most `MAX_DRAWING_LINE_BYTES` bytes and `MAX_DRAWING_LINE_VALUES` JSON values;
+and a drawing of more than `MAX_DRAWING_POINTS` points is simplified on reading
+(`preprocessing.simplify`: its strokes move by at most a thousandth of the digit's size, 0.02
+pixels of the network's input, and at most `MAX_DRAWING_POINTS` points remain).
 """
 from __future__ import annotations
 
@@ -16,17 +25,27 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from model.atomic import atomic_write_text
+from model.limits import (ERROR_CHARS, MAX_DRAWING_LINE_BYTES, MAX_DRAWING_LINE_VALUES, MAX_DRAWING_POINTS,
+                          MAX_STROKES, MiB)
+from model.oneline import one_line, os_problem
+from preprocessing.simplify import simplify_strokes
 
 Point = tuple[float, float]
 
 KNOWN_KEYS = frozenset({"label", "writer", "strokes", "widths", "erase"})
+#: Narrowest stroke width read (fraction of the canvas side); narrower widths are raised to it.
+MIN_STROKE_WIDTH = 1e-4
 
 
 class DrawingFormatError(ValueError):
-    """A drawing file (or a Drawing) breaks the format; the message is one line."""
+    """A drawing file (or a Drawing) breaks the format; the message is one line (made so by
+    `model.oneline.one_line`, whatever the path or the file put in it)."""
+
+    def __init__(self, message: object) -> None:
+        super().__init__(one_line(message, ERROR_CHARS))
 
 
 @dataclass
@@ -86,10 +105,24 @@ class Drawing:
             widths=record.get("widths"),
             erase=record.get("erase"),
         )
-        validate_drawing(drawing)
+        _validate_fields(drawing)
         if drawing.widths is not None:
-            drawing.widths = [None if w is None else float(w) for w in drawing.widths]
+            drawing.widths = [None if w is None else max(float(w), MIN_STROKE_WIDTH) for w in drawing.widths]
+        if drawing.point_count > MAX_DRAWING_POINTS:
+            drawing.strokes = simplify_strokes(drawing.strokes, drawing.erase, max_points=MAX_DRAWING_POINTS)
         return drawing
+
+    @property
+    def point_count(self) -> int:
+        return sum(len(stroke) for stroke in self.strokes)
+
+    def simplified(self, max_points: int | None = MAX_DRAWING_POINTS) -> "Drawing":
+        """A copy whose strokes are simplified (`preprocessing.simplify.simplify_strokes`: within
+        a thousandth of the digit's size; at most max(max_points, 2 x strokes) points)."""
+        return Drawing(strokes=simplify_strokes(self.strokes, self.erase, max_points=max_points),
+                       label=self.label, writer=self.writer,
+                       widths=None if self.widths is None else list(self.widths),
+                       erase=None if self.erase is None else list(self.erase))
 
 
 def _json_type(value: object) -> str:
@@ -112,6 +145,19 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _is_finite(value: int | float) -> bool:
+    # math.isfinite(10 ** 400) raises OverflowError: integers are finite without converting them.
+    return isinstance(value, int) or math.isfinite(value)
+
+
+def _show(value: object) -> str:
+    """A JSON value shortened for a message."""
+    try:
+        return json.dumps(value)[:40]
+    except ValueError:  # an integer too long to print
+        return "a huge number"
+
+
 _PLAIN_NUMBERS = (int, float)
 
 
@@ -130,7 +176,7 @@ def _parse_strokes(strokes: object) -> list[list[Point]]:
             if type(stroke) not in (list, tuple):
                 raise ValueError
             parsed.append(points)
-        if type(strokes) not in (list, tuple):
+        if type(strokes) not in (list, tuple) or len(parsed) > MAX_STROKES:
             raise ValueError
         return parsed
     except (TypeError, ValueError):
@@ -140,6 +186,8 @@ def _parse_strokes(strokes: object) -> list[list[Point]]:
 def _parse_strokes_carefully(strokes: object) -> list[list[Point]]:
     if not isinstance(strokes, (list, tuple)):
         raise ValueError(f"'strokes' must be a list of strokes, got {_json_type(strokes)}")
+    if len(strokes) > MAX_STROKES:
+        raise ValueError(f"{len(strokes)} strokes; a drawing holds at most {MAX_STROKES}")
     parsed: list[list[Point]] = []
     for s, stroke in enumerate(strokes):
         if not isinstance(stroke, (list, tuple)):
@@ -147,15 +195,15 @@ def _parse_strokes_carefully(strokes: object) -> list[list[Point]]:
         points: list[Point] = []
         for p, point in enumerate(stroke):
             if not isinstance(point, (list, tuple)) or len(point) != 2:
-                raise ValueError(f"stroke {s} point {p} must be [x, y], got {json.dumps(point)[:40]}")
+                raise ValueError(f"stroke {s} point {p} must be [x, y], got {_show(point)}")
             x, y = point
             for name, value in (("x", x), ("y", y)):
                 if not _is_number(value):
-                    raise ValueError(f"stroke {s} point {p}: {name} is not a number ({json.dumps(value)[:40]})")
-                if not math.isfinite(value):
+                    raise ValueError(f"stroke {s} point {p}: {name} is not a number ({_show(value)})")
+                if not _is_finite(value):
                     raise ValueError(f"stroke {s} point {p}: {name} is not finite")
                 if not 0.0 <= value <= 1.0:
-                    raise ValueError(f"stroke {s} point {p}: {name}={value} is outside [0, 1]")
+                    raise ValueError(f"stroke {s} point {p}: {name}={_show(value)} is outside [0, 1]")
             points.append((float(x), float(y)))
         parsed.append(points)
     return parsed
@@ -172,9 +220,14 @@ def _check_per_stroke(name: str, values: object, strokes: int) -> None:
 def validate_drawing(drawing: Drawing) -> None:
     """Raise ValueError naming the first problem of an in-memory Drawing."""
     _parse_strokes(drawing.strokes)
+    _validate_fields(drawing)
+
+
+def _validate_fields(drawing: Drawing) -> None:
+    """Everything but the strokes' points (label, writer, widths, erase)."""
     label = drawing.label
     if label is not None and (not isinstance(label, int) or isinstance(label, bool) or not 0 <= label <= 9):
-        raise ValueError(f"label must be an integer 0-9 or absent, got {json.dumps(label)[:40]}")
+        raise ValueError(f"label must be an integer 0-9 or absent, got {_show(label)}")
     if drawing.writer is not None and not isinstance(drawing.writer, str):
         raise ValueError(f"writer must be a string or absent, got {_json_type(drawing.writer)}")
     n = len(drawing.strokes)
@@ -183,55 +236,76 @@ def validate_drawing(drawing: Drawing) -> None:
         for i, width in enumerate(drawing.widths):
             if width is None:
                 continue
-            if not _is_number(width) or not math.isfinite(width) or not 0.0 < width <= 1.0:
-                raise ValueError(f"widths[{i}] must be a number in (0, 1] or null, got {json.dumps(width)[:40]}")
+            if not _is_number(width) or not _is_finite(width) or not 0.0 < width <= 1.0:
+                raise ValueError(f"widths[{i}] must be a number in (0, 1] or null, got {_show(width)}")
     if drawing.erase is not None:
         _check_per_stroke("erase", drawing.erase, n)
         for i, flag in enumerate(drawing.erase):
             if not isinstance(flag, bool):
-                raise ValueError(f"erase[{i}] must be true or false, got {json.dumps(flag)[:40]}")
+                raise ValueError(f"erase[{i}] must be true or false, got {_show(flag)}")
 
 
 def parse_drawing_line(text: str) -> Drawing:
     """Parse one JSON Lines record; raises ValueError with the problem (no file or line)."""
+    values = text.count(",") + text.count("[") + text.count("{")
+    if values > MAX_DRAWING_LINE_VALUES:
+        raise ValueError(f"holds over {MAX_DRAWING_LINE_VALUES:,} JSON values (a drawing of a million "
+                         f"points has about 3,000,000); not read")
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
     except RecursionError:
         raise ValueError("not valid JSON (nested too deeply)") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ValueError(f"not valid JSON ({one_line(exc, 80)})") from None
     return Drawing.from_json(record)
 
 
-def read_drawings(path: str | os.PathLike) -> list[Drawing]:
-    """Read every drawing of a JSON Lines file; blank lines are skipped.
+def iter_drawings(path: str | os.PathLike) -> Iterator[Drawing]:
+    """The drawings of a JSON Lines file, one at a time, read as a stream; blank lines skipped.
 
-    Raises DrawingFormatError("<file> line N: <problem>") for the first bad line, or
+    Memory is bounded by one line (at most `MAX_DRAWING_LINE_BYTES`), whatever the file's size,
+    so an endless file (/dev/zero) ends with an error, not with the memory. Raises
+    DrawingFormatError("<file> line N: <problem>") at the first bad line, or
     DrawingFormatError("<file>: <problem>") when the file cannot be read at all.
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DrawingFormatError(f"{path}: no such drawing file") from None
-    except IsADirectoryError:
-        raise DrawingFormatError(f"{path}: is a folder, not a drawing file") from None
+        stream = open(path, "rb")
     except OSError as exc:
-        raise DrawingFormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DrawingFormatError(f"{path} line {line}: not UTF-8 text") from None
-    drawings: list[Drawing] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            drawings.append(parse_drawing_line(line))
-        except ValueError as exc:
-            raise DrawingFormatError(f"{path} line {number}: {exc}") from None
-    return drawings
+        raise DrawingFormatError(f"{path}: {os_problem(exc, 'drawing file')}") from None
+    with stream:
+        number = 0
+        while True:
+            number += 1
+            try:
+                raw = stream.readline(MAX_DRAWING_LINE_BYTES + 1)
+            except OSError as exc:
+                raise DrawingFormatError(f"{path} line {number}: {os_problem(exc)}") from None
+            if not raw:
+                return
+            if len(raw) > MAX_DRAWING_LINE_BYTES and not raw.endswith(b"\n"):
+                raise DrawingFormatError(f"{path} line {number} is longer than {MAX_DRAWING_LINE_BYTES // MiB} MiB "
+                                         f"(a drawing of a million points takes about 40); not read")
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            try:
+                drawing = parse_drawing_line(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise DrawingFormatError(f"{path} line {number}: not UTF-8 text") from None
+            except ValueError as exc:
+                raise DrawingFormatError(f"{path} line {number}: {one_line(exc)}") from None
+            del raw
+            yield drawing
+
+
+def read_drawings(path: str | os.PathLike) -> list[Drawing]:
+    """Every drawing of a JSON Lines file as a list (see `iter_drawings`, which holds only one
+    at a time: prefer it for files that may be large)."""
+    return list(iter_drawings(path))
 
 
 def write_drawings(path: str | os.PathLike, drawings: Iterable[Drawing]) -> None:
@@ -242,8 +316,8 @@ def write_drawings(path: str | os.PathLike, drawings: Iterable[Drawing]) -> None
         try:
             lines.append(json.dumps(drawing.to_json(), separators=(",", ":")))
         except ValueError as exc:
-            raise DrawingFormatError(f"{path}: drawing {index}: {exc}") from None
+            raise DrawingFormatError(f"{path}: drawing {index}: {one_line(exc)}") from None
     try:
         atomic_write_text(path, "".join(line + "\n" for line in lines))
     except OSError as exc:
-        raise DrawingFormatError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise DrawingFormatError(f"{path}: cannot write ({one_line(exc.strerror or exc)})") from None

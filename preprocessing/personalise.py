@@ -47,7 +47,7 @@ from model.evaluation import Evaluation, evaluate
 from model.mlp import MLP
 from model.recipe import Recipe, recipe_from_metadata
 from model.training import BatchProgress, FitResult, StopRequest, fit
-from preprocessing.drawing import Drawing
+from preprocessing.drawing import Drawing, read_drawings
 from preprocessing.drawn_samples import DEFAULT_BRUSH_RANGE, render_one, render_samples
 from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings
 from preprocessing.raster import DEFAULT_BRUSH_FRACTION
@@ -278,6 +278,25 @@ def labelled(drawings: Sequence[Drawing]) -> list[Drawing]:
     return [d for d in drawings if d.label is not None and not d.is_empty]
 
 
+def enough_drawings(drawings: list[Drawing], settings: FineTuneSettings, source: str | Path | None = None
+                    ) -> list[Drawing]:
+    """``drawings`` when they are at least settings.min_drawings, else FineTuneError (naming
+    ``source``, the file they came from, if given)."""
+    if len(drawings) < settings.min_drawings:
+        where = f"{source}: " if source is not None else ""
+        what = "no labelled drawings (each line needs a \"label\" 0-9 and strokes)" if not drawings else \
+            f"too few labelled drawings to teach with: {len(drawings)}"
+        raise FineTuneError(f"{where}{what} (at least {settings.min_drawings}; label a few of each digit you "
+                            "want read better)")
+    return drawings
+
+
+def read_teaching_file(path: str | Path, settings: FineTuneSettings) -> list[Drawing]:
+    """The labelled drawings of a drawing file (DrawingFormatError for a bad file, FineTuneError
+    naming it when it has none or too few)."""
+    return enough_drawings(labelled(read_drawings(path)), settings, path)
+
+
 def split_drawings(drawings: Sequence[Drawing], holdout: float, seed: int) -> tuple[list[Drawing], list[Drawing]]:
     """(teach, held_out): of each digit's n drawings, round(holdout * n) are held out, chosen with
     ``seed``, but never the last one (a digit drawn once is taught). Both keep the input order."""
@@ -400,10 +419,7 @@ def fine_tune(base: MLP, drawings: Sequence[Drawing], settings: FineTuneSettings
     """
     settings = FineTuneSettings() if settings is None else settings
     started = time.perf_counter()
-    usable = labelled(drawings)
-    if len(usable) < settings.min_drawings:
-        raise FineTuneError(f"too few labelled drawings to teach with: {len(usable)} (at least "
-                            f"{settings.min_drawings}; label a few of each digit you want read better)")
+    usable = enough_drawings(labelled(drawings), settings)
     report = _Reporter(on_progress)
     pipeline = pipeline_settings(base_metadata)
     recipe = settings.recipe.replace(hidden=tuple(base.layer_sizes[1:-1]), batch_norm=base.batch_norm,

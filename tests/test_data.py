@@ -11,13 +11,16 @@ import gzip
 import hashlib
 import http.server
 import importlib.util
+import io
 import threading
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from model import data as data_module
+from model import mnist_csv, mnist_readers
 from model.data import (
     IDX_FILES,
     MNIST_SHA256,
@@ -149,6 +152,48 @@ def test_read_idx_refuses_corrupt_gzip_and_missing_file(tmp_path):
         read_idx(tmp_path / "absent")
 
 
+def test_idx_counts_over_the_limit_are_refused_before_allocating(tmp_path):
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(idx_images(np.zeros((0, 28, 28)))[:4] + (10 ** 9).to_bytes(4, "big")
+                                   + (28).to_bytes(4, "big") * 2))
+    with pytest.raises(DataError, match="header says 1000000000 images, more than the 1000000 this program reads"):
+        read_idx(path)
+
+
+def test_an_idx_stream_longer_than_its_header_says_is_refused_early(tmp_path):
+    """A gzip bomb: 3 labels declared, then a gigabyte of zeros (one small gzip member repeated).
+    Reading stops a megabyte past the declared size."""
+    path = tmp_path / "train-labels-idx1-ubyte.gz"
+    member = gzip.compress(bytes(1 << 20), mtime=0)
+    path.write_bytes(gzip.compress(idx_labels(np.array([1, 2, 3])), mtime=0) + member * 1024)
+    with pytest.raises(DataError, match=r"has trailing bytes: header says 3 labels \(11 bytes\), file has more than"):
+        read_idx(path)
+    path.write_bytes(gzip.compress(idx_labels(np.array([1, 2, 3])) + b"\0" * 5))
+    with pytest.raises(DataError, match=r"has trailing bytes: .* file has 16 bytes"):
+        read_idx(path)
+
+
+def test_the_checksum_is_taken_while_streaming(tmp_path):
+    content = idx_images(TRAIN[0])
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(content))
+    images, digest = mnist_readers.read_idx_with_sha256(path)
+    assert digest == hashlib.sha256(content).hexdigest() == sha256_uncompressed(path)
+    np.testing.assert_array_equal(images, TRAIN[0])
+
+
+@pytest.mark.parametrize("reader, name", [(read_idx, "x-idx1-ubyte"), (read_csv, "x.csv"), (read_npz, "x.npz")])
+def test_permission_denied_is_said_so(tmp_path, monkeypatch, reader, name):
+    path = tmp_path / name
+    path.write_bytes(b"PK" + b"\0" * 30)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr("builtins.open", refuse)
+    with pytest.raises(DataError, match=f"{name}: cannot read \\(permission denied\\)"):
+        reader(path)
+
+
 # ------------------------------------------------------------------------------------- CSV
 
 
@@ -192,7 +237,7 @@ def test_read_csv_fast_and_slow_paths_agree(tmp_path):
 
 
 def test_read_csv_line_numbers_survive_chunking(tmp_path, monkeypatch):
-    monkeypatch.setattr(data_module, "_CSV_CHUNK_BYTES", 3000)  # about two rows a chunk
+    monkeypatch.setattr(mnist_csv, "_CSV_CHUNK_BYTES", 3000)  # about two rows a chunk
     text = csv_text(*TRAIN, header=True).replace("\n", "\n\n", 3)  # blank lines 2, 4, 6
     path = tmp_path / "chunked.csv"
     path.write_text(text)
@@ -268,6 +313,26 @@ def test_read_csv_refuses_binary_content(tmp_path):
         read_csv(path)
 
 
+def test_a_csv_larger_than_the_limit_is_refused_at_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(mnist_csv, "MAX_CSV_BYTES", 100_000)
+    row = (csv_row() + "\n").encode()
+    path = tmp_path / "bomb.csv.gz"
+    path.write_bytes(gzip.compress(row * 10) * 100)  # 100 gzip members, 1.6 MB of CSV
+    with pytest.raises(DataError, match=r"bomb\.csv\.gz: larger than 0 MiB of CSV"):
+        read_csv(path)
+
+
+def test_read_csv_reports_the_first_problem_in_file_order(tmp_path, monkeypatch):
+    """Rows are checked block by block as they are parsed: a bad label on line 2 is reported
+    before a short row further down."""
+    monkeypatch.setattr(mnist_csv, "_CSV_CHUNK_BYTES", 3000)
+    rows = [csv_row(), csv_row(label="12")] + [csv_row()] * 5 + [csv_row(pixels=["0"] * 783)]
+    path = tmp_path / "order.csv"
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"order\.csv line 2: label 12 is outside 0-9"):
+        read_csv(path)
+
+
 # ------------------------------------------------------------------------------------- NPZ
 
 
@@ -308,6 +373,29 @@ def test_read_npz_refuses_malformed_archives(tmp_path, arrays, message):
     np.savez(path, **arrays)
     with pytest.raises(DataError, match=message):
         read_npz(path)
+
+
+def test_read_npz_checks_declared_sizes_before_reading(tmp_path):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (10 ** 12, 28, 28)})
+    labels = io.BytesIO()
+    np.lib.format.write_array(labels, np.zeros(3, np.int64))
+    path = tmp_path / "lying.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x.npy", header.getvalue())
+        archive.writestr("y.npy", labels.getvalue())
+        archive.writestr("notes", b"not an array: ignored")
+    with pytest.raises(DataError, match="1000000000000 images but 3 labels"):
+        read_npz(path)
+
+
+def test_read_npz_ignores_members_it_does_not_use(tmp_path):
+    path = tmp_path / "extra.npz"
+    np.savez(path, x=TRAIN[0], y=TRAIN[1])
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("readme.txt", b"hello")
+        archive.writestr("junk.npy", b"\x93NUMPY broken")
+    np.testing.assert_array_equal(read_npz(path)[0], TRAIN[0])
 
 
 def test_read_npz_refuses_pickles_and_non_archives(tmp_path):

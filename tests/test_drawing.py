@@ -6,7 +6,9 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from preprocessing.drawing import Drawing, DrawingFormatError, read_drawings, write_drawings
+from preprocessing import drawing as drawing_module
+from preprocessing.drawing import (MIN_STROKE_WIDTH, Drawing, DrawingFormatError, iter_drawings, parse_drawing_line,
+                                   read_drawings, write_drawings)
 
 
 def write_lines(path, lines):
@@ -123,6 +125,84 @@ def test_written_file_is_plain_json_lines(tmp_path):
     write_drawings(path, [Drawing(strokes=[[(0.25, 0.75)]], label=4, writer="me")])
     record = json.loads(path.read_text().splitlines()[0])
     assert record == {"label": 4, "writer": "me", "strokes": [[[0.25, 0.75]]]}
+
+
+def test_iter_drawings_streams_one_drawing_at_a_time(tmp_path):
+    path = write_lines(tmp_path / "d.jsonl", [GOOD, GOOD, "not json"])
+    stream = iter_drawings(path)
+    assert next(stream).label is not None and next(stream).label is not None  # read before the bad line
+    with pytest.raises(DrawingFormatError, match=r"d\.jsonl line 3: not valid JSON"):
+        next(stream)
+
+
+def test_lines_end_at_newline_only(tmp_path):
+    """U+2028, U+0085 and a form feed are text inside a JSON string, not line ends (str.splitlines
+    would split there and refuse the line)."""
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"writer": "a\u2028b\x85c\x0cd", "strokes": []}, ensure_ascii=False) + "\r\n",
+                    encoding="utf-8")
+    assert [d.writer for d in read_drawings(path)] == ["a\u2028b\x85c\x0cd"]
+
+
+def test_a_line_longer_than_the_cap_is_refused_without_reading_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(drawing_module, "MAX_DRAWING_LINE_BYTES", 1 << 20)
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(GOOD.encode() + b"\n" + b" " * (3 << 20))
+    with pytest.raises(DrawingFormatError, match=r"long\.jsonl line 2 is longer than 1 MiB"):
+        read_drawings(path)
+    path.write_bytes(b"{" + b" " * ((1 << 20) - 3) + b"}\n")  # exactly at the cap: read
+    with pytest.raises(DrawingFormatError, match="missing key 'strokes'"):
+        read_drawings(path)
+
+
+def test_a_line_of_too_many_values_is_refused_before_parsing(monkeypatch):
+    monkeypatch.setattr(drawing_module, "MAX_DRAWING_LINE_VALUES", 1000)
+    with pytest.raises(ValueError, match="holds over 1,000 JSON values"):
+        parse_drawing_line('{"strokes": [' + "[]," * 1000 + "[]]}")
+
+
+@pytest.mark.parametrize("line, problem", [
+    ('{"strokes": [[[' + "9" * 400 + ', 0.5]]]}', "x=" + "9" * 20),
+    ('{"strokes": [[[0.5, -' + "9" * 400 + ']]]}', "y=-" + "9" * 20),
+    ('{"strokes": [[[0.5, 0.5]]], "widths": [' + "9" * 400 + "]}", "widths[0] must be a number in (0, 1]"),
+    ('{"strokes": [[[' + "9" * 5000 + ', 0.5]]]}', "not valid JSON (Exceeds the limit"),
+    ('{"strokes": [' + "[]," * 1000 + "[]]}", "1001 strokes; a drawing holds at most 1000"),
+])
+def test_huge_integers_and_too_many_strokes_are_one_line_problems(line, problem):
+    with pytest.raises(ValueError) as caught:
+        parse_drawing_line(line)
+    assert problem in str(caught.value) and len(str(caught.value)) < 200
+
+
+def test_tiny_widths_are_read_as_the_minimum_and_replay(tmp_path):
+    from app.controller import DigitPadController
+    from app.replay import replay_drawing
+    from model.mlp import MLP
+    from preprocessing.pipeline import DEFAULT_SETTINGS
+
+    drawing = parse_drawing_line('{"strokes": [[[0.2, 0.5], [0.8, 0.5]], [[0.5, 0.2], [0.5, 0.8]]], '
+                                 '"widths": [0.05, 5e-324], "erase": [false, true]}')
+    assert drawing.widths == [0.05, MIN_STROKE_WIDTH]
+    controller = DigitPadController(MLP([784, 8, 10], seed=0), DEFAULT_SETTINGS)
+    assert replay_drawing(controller, drawing).verdict != "empty"  # the controller's brush check passes
+
+
+def test_permission_denied_is_said_so(tmp_path, monkeypatch):
+    path = write_lines(tmp_path / "locked.jsonl", [GOOD])
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr("builtins.open", refuse)
+    with pytest.raises(DrawingFormatError, match=r"locked\.jsonl: cannot read \(permission denied\)"):
+        read_drawings(path)
+
+
+def test_error_messages_are_one_printable_line_whatever_the_path(tmp_path):
+    path = tmp_path / "bad\nname\x1b[2J.jsonl"
+    path.write_text("[1]\n")
+    with pytest.raises(DrawingFormatError) as caught:
+        read_drawings(path)
+    assert str(caught.value).isprintable() and "\\x1b[2J.jsonl line 1" in str(caught.value)
 
 
 coordinate = st.floats(0.0, 1.0, allow_nan=False)

@@ -76,7 +76,8 @@ def user(installed, tmp_path) -> Installed:
 
 def test_the_wheel_carries_the_weights_and_the_licence_and_nothing_else(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    assert "weights/mlp.npz" in names and "weights/rehearsal.npz" in names and "train.py" in names
+    assert "weights/mlp.npz" in names and "weights/examples.npz" in names and "train.py" in names
+    assert "weights/rehearsal.npz" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     for package in ("app", "model", "preprocessing", "weights"):
         assert f"{package}/__init__.py" in names

@@ -34,3 +34,12 @@ def test_any_text_gives_one_printable_bounded_line(text):
     assert "\n" not in line and "\r" not in line
     assert line.isprintable()
     assert len(line) <= MAX_CHARS
+
+
+def test_os_problems_are_named_plainly():
+    from model.oneline import os_problem
+
+    assert os_problem(FileNotFoundError(2, "No such file"), "drawing file") == "no such drawing file"
+    assert os_problem(IsADirectoryError(21, "Is a directory")) == "is a folder, not a file"
+    assert os_problem(PermissionError(13, "Permission denied")) == "cannot read (permission denied)"
+    assert os_problem(OSError(5, "Input/output\nerror")) == "cannot read (Input/output error)"

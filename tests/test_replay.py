@@ -193,3 +193,47 @@ def test_bundled_weights_read_most_of_the_sample(bundled_weights, sample_path, s
     assert report["weights"] == str(bundled_weights)
     assert report["n"] == len(sample)
     assert report["accuracy"] >= 0.9
+
+
+# ------------------------------------------------------------------- streaming and hostile files
+def test_evaluate_takes_a_stream_and_keeps_its_summary_bounded(monkeypatch):
+    import app.replay as replay
+
+    monkeypatch.setattr(replay, "MAX_WRITERS", 3)
+    monkeypatch.setattr(replay, "MAX_LISTED", 2)
+    controller = DigitPadController(MLP([784, 8, 10], seed=0), DEFAULT_SETTINGS, canvas_px=100)
+    drawings = (Drawing(strokes=[], label=None if i % 2 else i % 10, writer=f"w{i}" + "x" * 500) for i in range(20))
+    summary = evaluate(controller, drawings)
+    assert summary["n"] == 10 and summary["unlabelled"] == 10 and len(summary["predictions"]) == 2
+    assert len(summary["per_writer"]) == 4 and summary["per_writer_n"][replay.OTHER_WRITERS] == 7
+    assert all(len(w) <= replay.MAX_WRITER_CHARS for w in summary["per_writer"])
+
+
+def test_progress_is_shown_and_cleared(monkeypatch):
+    import io
+
+    import app.replay as replay
+
+    clock = iter(range(0, 1000))
+    monkeypatch.setattr(replay.time, "monotonic", lambda: next(clock))
+    stream = io.StringIO()
+    controller = DigitPadController(MLP([784, 8, 10], seed=0), DEFAULT_SETTINGS, canvas_px=100)
+    evaluate(controller, [Drawing(strokes=[], label=1)] * 5, progress=stream)
+    text = stream.getvalue()
+    assert "\rreplayed 4 drawings" in text and text.endswith("\r" + " " * 40 + "\r")
+
+
+def test_the_text_report_escapes_writer_names(tmp_path, weights_path):
+    path = tmp_path / "escapes.jsonl"
+    path.write_text(json.dumps({"label": 1, "writer": "\x1b[2Jred\x07", "strokes": [[[0.5, 0.2], [0.5, 0.8]]]}) + "\n"
+                    + json.dumps({"writer": "\x1b]0;title\x07", "strokes": []}) + "\n")
+    result = run_replay(path, "--weights", weights_path)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "\\x1b[2Jred\\x07" in result.stdout and "[\\x1b]0;title\\x07]" in result.stdout
+
+
+def test_an_endless_file_ends_with_one_line(weights_path):
+    result = run_replay("/dev/zero", "--weights", weights_path)
+    assert result.returncode == 2
+    assert result.stderr == "error: /dev/zero line 1 is longer than 64 MiB (a drawing of a million points takes about 40); not read\n"

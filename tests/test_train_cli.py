@@ -67,6 +67,17 @@ def test_quick_run_writes_a_loadable_self_describing_file(quick_weights):
     assert meta["created"][:2] == "20"
 
 
+def test_every_run_draws_its_curves_next_to_the_weights(quick_weights):
+    from PIL import Image
+
+    curves = quick_weights.with_name(quick_weights.stem + "_curves.png")
+    with Image.open(curves) as image:
+        assert image.format == "PNG" and image.width > 400 and image.height > 200
+        assert len(np.unique(np.asarray(image.convert("L")))) > 10  # a drawn chart, not a blank image
+    # The sample has no test split, so no confusion matrix: only the curves.
+    assert not quick_weights.with_name(quick_weights.stem + "_confusion.png").exists()
+
+
 def test_quick_run_reaches_90_percent_on_held_out_images(quick_weights, test_data_dir, capsys):
     code = train.main(["--eval-only", "--weights", str(quick_weights), "--data",
                        str(test_data_dir / "mnist_test_sample.npz"), "--json"])
@@ -162,7 +173,7 @@ def test_a_signal_mid_training_keeps_the_best_finished_epoch(signal_name, tmp_pa
     assert meta["results"]["stopped"] is True and meta["results"]["best_epoch"] == 1
     assert meta["results"]["epochs_run"] == 1
     assert f"stopped ({signal_name})" in capsys.readouterr().out
-    assert [p.name for p in tmp_path.iterdir()] == ["i.npz"]  # no temporary file left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["i.npz", "i_curves.png"]  # no temporary file left
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
 
 

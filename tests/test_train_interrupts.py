@@ -82,7 +82,7 @@ def test_a_signal_mid_training_saves_the_finished_epochs_whole(number, repo_root
     _, meta = load_weights(out)  # a complete new file
     assert meta["results"]["stopped"] is True and 1 <= meta["results"]["epochs_run"] < 30
     assert meta["results"]["best_epoch"] <= meta["results"]["epochs_run"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.npz"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.npz", "w_curves.png"]
 
 
 def test_a_second_signal_does_not_break_the_save(repo_root, test_data_dir, tmp_path, env):

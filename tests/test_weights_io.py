@@ -5,10 +5,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model.mlp import MLP
-from model.weights_io import (BUNDLED_WEIGHTS, FORMAT_VERSION, WeightsError, export_csv, import_csv,
-                              load_weights, save_weights)
+from model.weights_io import (BUNDLED_WEIGHTS, FORMAT_VERSION, WeightsError, activation_bound, export_csv,
+                              import_csv, load_weights, save_weights)
 
 X = np.random.default_rng(0).random((6, 784), dtype=np.float32)
 
@@ -180,3 +182,82 @@ def test_csv_problems_are_refused(tmp_path, net):
 
 def test_bundled_weights_path():
     assert BUNDLED_WEIGHTS == Path(__file__).resolve().parent.parent / "weights" / "mlp.npz"
+
+
+# ------------------------------------------------------------------------ hostile files
+def test_permission_denied_is_said_so(saved, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr("builtins.open", refuse)
+    with pytest.raises(WeightsError, match=r"mlp\.npz: cannot read \(permission denied\)"):
+        load_weights(saved)
+
+
+def test_members_the_architecture_does_not_call_for_are_refused_unread(saved, monkeypatch):
+    from model.npz_reader import NpzArchive
+
+    with zipfile.ZipFile(saved, "a") as archive:
+        archive.writestr("huge.npy", b"\x93NUMPY never decompressed")
+    read, original = [], NpzArchive.read
+
+    def recording_read(self, name, header=None):
+        read.append(name)
+        return original(self, name, header)
+    monkeypatch.setattr(NpzArchive, "read", recording_read)
+    with pytest.raises(WeightsError, match="unexpected member 'huge'"):
+        load_weights(saved)
+    assert read == ["metadata_json"]  # only the metadata was decompressed
+
+
+def test_batch_norm_arrays_without_batch_norm_in_the_metadata(saved):
+    _rewrite(saved, lambda a, m: m.pop("batch_norm"))
+    with pytest.raises(WeightsError, match=r"holds batch-norm arrays \(bn1_\w+\) but its metadata does not say"):
+        load_weights(saved)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("format_version", True, "unknown format version True"),
+    ("results", "x", "results must be a JSON object, got a string"),
+    ("training", None, "training must be a JSON object, got null"),
+    ("preprocessing", {"field": 29}, "preprocessing field is 29"),
+    ("preprocessing", {"box": 40}, "bad preprocessing settings"),
+    ("layer_sizes", [784] + [8] * 100_000 + [10], r"layer_sizes \[784, 8, 8"),
+    ("created", 5, "created must be a date string"),
+])
+def test_metadata_is_checked_against_the_schema(saved, key, value, message):
+    _rewrite(saved, lambda a, m: m.__setitem__(key, value))
+    with pytest.raises(WeightsError, match=message) as caught:
+        load_weights(saved)
+    assert len(str(caught.value)) <= 1000
+
+
+def test_the_training_section_is_free_form(saved):
+    recipe = {"recipe": {"epochs": 3, "anything": [1, {"nested": None}]}}
+    _rewrite(saved, lambda a, m: m.__setitem__("training", recipe))
+    assert load_weights(saved)[1]["training"] == recipe
+
+
+def test_finite_weights_that_overflow_are_refused(saved):
+    _rewrite(saved, lambda a, m: a.__setitem__("W1", np.full((784, 24), 3e38, np.float32)))
+    with pytest.raises(WeightsError, match="weights too large"):
+        load_weights(saved)
+
+
+@settings(max_examples=25, deadline=None)
+@given(scale=st.floats(0.01, 1e6), seed=st.integers(0, 1000), batch_norm=st.booleans())
+def test_the_activation_bound_holds_for_every_input(scale, seed, batch_norm):
+    model = MLP([784, 16, 12, 10], batch_norm=batch_norm, seed=seed)
+    for dense in model.dense:
+        dense.W *= np.float32(scale)
+    rng = np.random.default_rng(seed)
+    inputs = np.concatenate([rng.random((64, 784), dtype=np.float32), np.ones((1, 784), np.float32),
+                             (rng.random((64, 784)) < 0.5).astype(np.float32)])
+    logits = model.forward(inputs)
+    assert np.abs(logits).max() <= activation_bound(model) * (1 + 1e-5)
+
+
+def test_oversized_csv_weights_are_refused_unread(tmp_path, net):
+    folder = export_csv(net, tmp_path / "csv")
+    (folder / "b1.csv").write_text("0," * 100_000 + "0\n")
+    with pytest.raises(WeightsError, match=r"b1\.csv: .* too large for 24 values"):
+        import_csv(folder)
