@@ -67,8 +67,8 @@ def split_writer(drawings, per_digit: int, seed: int, writer: str):
 
 
 def fold_bases(folder: Path, drawings_path: Path) -> list[tuple[Path, set[str]]]:
-    """(weights, writers it never saw) for every DIR/fold*.npz whose metadata names its held-out
-    writers of ``drawings_path``."""
+    """(weights, writers it never saw) for every DIR/fold*.npz that trained on ``drawings_path``
+    leaving some of its writers out (read from its metadata)."""
     from benchmarks.writer_cv import held_out_writers
     from model.weights_io import load_weights
 
@@ -267,10 +267,11 @@ def main(argv=None) -> int:
                "mnist_check": None if check is None else check.name,
                "timing": "measured on a shared machine, under load", "cases": {}}
     for name, case_bases in bases.items():
-        if name == "bundled" and case_bases[0][1] is not None and set(writers) <= case_bases[0][1]:
-            label = "bundled weights; these writers were NOT in their training data (honest)"
-        elif name == "bundled":
-            label = "bundled weights; they trained on these writers (not held out)"
+        if name == "bundled":
+            unseen = case_bases[0][1]  # None: the file was not in its training data at all
+            honest = unseen is None or set(writers) <= unseen
+            label = ("bundled weights; these writers were NOT in their training data (honest)" if honest
+                     else "bundled weights; they trained on these writers (not held out)")
             case_bases = [(case_bases[0][0], None)]
         else:
             label = "writer-CV fold models, each writer with the fold that never saw them (honest)"

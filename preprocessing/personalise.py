@@ -32,6 +32,7 @@ Shapes: images are (n, 28, 28) float32 in [0, 1] (MNIST samples uint8); labels (
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import importlib.resources
@@ -59,7 +60,7 @@ REHEARSAL_FILE = Path(str(importlib.resources.files("weights").joinpath("rehears
 READ_CANVAS_PX = 448
 
 #: The fine-tune's training settings: optimisation and augmentation as the bundled recipe, but six
-#: epochs from a learning rate 30 times lower, so the model moves towards the person without
+#: epochs from a learning rate about 30 times lower, so the model moves towards the person without
 #: leaving home (ten epochs taught no more). drawing_variants = renders of each teaching drawing.
 #: The network fields are replaced by the base model's own when a fine-tune runs.
 FINE_TUNE_RECIPE = Recipe(epochs=6, lr=0.003, warmup_epochs=0.0, batch_size=64, val_split=0.0, drawings=(),
@@ -99,8 +100,6 @@ class FineTuneSettings:
         return self.recipe.seed
 
     def replace(self, **changes: Any) -> "FineTuneSettings":
-        import dataclasses
-
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
