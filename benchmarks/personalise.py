@@ -292,7 +292,8 @@ def main(argv=None) -> int:
               f"{s['worst_after']['accuracy'] * 100:.2f} % ({s['worst_after']['writer']})")
         print(f"  made worse: {', '.join(s['made_worse']) or 'none'};  made better: {len(s['made_better'])}")
         if s["mnist_after_mean"] is not None:
-            print(f"  MNIST ({results['mnist_check']}) of the personal models: mean {s['mnist_after_mean'] * 100:.2f} %, "
+            print(f"  MNIST ({results['mnist_check']}) of the personal models: "
+                  f"mean {s['mnist_after_mean'] * 100:.2f} %, "
                   f"lowest {s['mnist_after_min'] * 100:.2f} % (bases: "
                   + ", ".join(f"{v * 100:.2f} %" for v in s["base_mnist_test"].values()) + ")")
         print(f"  fine-tune time: mean {s['fine_tune_seconds_mean']:.1f} s, longest {s['fine_tune_seconds_max']:.1f} s "

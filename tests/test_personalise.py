@@ -17,8 +17,8 @@ from model.model_files import (PREVIOUS_PERSONAL_MODEL, personal_model_path, res
 from model.weights_io import BUNDLED_WEIGHTS, load_weights, save_weights
 from preprocessing.drawing import Drawing, read_drawings, write_drawings
 from preprocessing.personalise import (FINE_TUNE_RECIPE, FineTuneCancelled, FineTuneError, FineTuneSettings,
-                                       describe_personal, fine_tune, load_rehearsal, mnist_check_set, read_as_app, split_drawings,
-                                       variants_for)
+                                       describe_personal, fine_tune, load_rehearsal, mnist_check_set, read_as_app,
+                                       split_drawings, variants_for)
 
 #: Small enough for a test (a few seconds on the bundled network), strong enough to learn a style.
 QUICK = FineTuneSettings(recipe=FINE_TUNE_RECIPE.replace(epochs=3, drawing_variants=8, lr=0.03), rehearsal=300,
@@ -240,7 +240,8 @@ def test_cli_without_out_writes_a_new_personal_file_in_the_models_folder(sample_
     write_drawings(mine, sample_drawings)
     assert train.main(["--fine-tune", str(mine), "--weights", str(BUNDLED_WEIGHTS), *CLI_QUICK]) == 0
     saved = capsys.readouterr().out.split("saved ")[1].split(";")[0]
-    assert os.path.basename(saved).startswith("personal-") and os.path.dirname(saved) == str(personal_model_path().parent)
+    assert os.path.basename(saved).startswith("personal-")
+    assert os.path.dirname(saved) == str(personal_model_path().parent)
 
 
 @pytest.mark.parametrize("content, extra, fragment", [
