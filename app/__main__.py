@@ -1,11 +1,21 @@
-"""`python -m app [--weights PATH]` and the `digit-pad` console script: start the Digit Pad window."""
+"""`python -m app` and the `digit-pad` console script: start the Digit Pad window.
+
+    digit-pad [--weights PATH | --bundled] [--drawing FILE.jsonl]
+    digit-pad --version | --where
+
+The model: `--weights PATH` > `--bundled` > the model chosen in the app last time (remembered in
+the settings) > the bundled weights (app.model_choice).
+"""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from app.window import DigitPadWindow
 
 # The window predicts one drawing at a time, a one-row matrix product: BLAS worker threads only add
 # hand-offs, and on a busy machine they cost whole time slices (one prediction with the bundled
@@ -24,8 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"digit-pad {__version__}")
     parser.add_argument("--where", action="store_true",
                         help="print the folders Digit Pad uses (your data, models, settings, cache) and exit")
-    parser.add_argument("--weights", metavar="PATH", default=None,
-                        help="weights file to load (default: the bundled weights/mlp.npz)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--weights", metavar="PATH", default=None,
+                       help="weights file to load for this session (default: the model chosen in the app "
+                            "last time, else the bundled weights)")
+    which.add_argument("--bundled", action="store_true",
+                       help="start with the bundled model and forget the model chosen in the app")
     parser.add_argument("--drawing", metavar="FILE.jsonl", default=None,
                         help="open this drawing (the file's first) at start")
     parser.add_argument("--state-file", metavar="PATH", default=None,
@@ -36,13 +50,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def where() -> str:
+    """One 'role: path' line per folder or file Digit Pad uses."""
+    from model.userdata import describe
+
+    return "\n".join(f"{role}: {path}" for role, path in describe().items())
+
+
+def open_window(args: argparse.Namespace, root) -> "DigitPadWindow":
+    """Build the window in `root` (a withdrawn tk.Tk) with the model the options and the settings
+    choose; WeightsError when no model can be opened."""
+    from app import model_choice
+    from app.controller import DigitPadController
+    from app.observer import attach
+    from model.settings import SettingsStore
+    from app.window import DigitPadWindow
+
+    settings = SettingsStore()
+    notices = [settings.warning] if settings.warning else []
+    choices = model_choice.candidates(args.weights, args.bundled, settings.settings.model)
+    controller, choice, warning = model_choice.open_first(choices, DigitPadController.from_weights)
+    if warning:
+        notices.append(warning)
+    if args.bundled and settings.settings.model is not None:
+        problem = settings.update(model=None)
+        if problem:
+            notices.append(problem)
+    window = DigitPadWindow(root, controller, model=choice, settings=settings, notices=notices)
+    attach(window, Path(args.state_file) if args.state_file else None, Path(args.profile) if args.profile else None)
+    if args.drawing:
+        window.files.open_drawing_file(Path(args.drawing))
+    return window
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.where:
-        from model.userdata import describe
-
-        for role, path in describe().items():
-            print(f"{role}: {path}")
+        print(where())
         return 0
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
         print("digit-pad: no display: DISPLAY is not set (Digit Pad needs a graphical desktop session)",
@@ -63,25 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     root.withdraw()  # stays unmapped until it is built, so a bad weights file never flashes a window
 
-    from app.controller import DigitPadController
-    from model.weights_io import BUNDLED_WEIGHTS, WeightsError
+    from model.oneline import one_line
+    from model.weights_io import WeightsError
 
-    weights = Path(args.weights) if args.weights else Path(BUNDLED_WEIGHTS)
     try:
-        controller = DigitPadController.from_weights(weights)
+        window = open_window(args, root)
     except WeightsError as exc:
         root.destroy()
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
-
-    from app.window import DEFAULT_CANVAS_PX, DigitPadWindow
-
-    controller.resize(DEFAULT_CANVAS_PX)
-    window = DigitPadWindow(root, controller, weights_path=weights,
-                            state_file=Path(args.state_file) if args.state_file else None,
-                            profile_file=Path(args.profile) if args.profile else None)
-    if args.drawing:
-        window.open_drawing_file(Path(args.drawing))
     root.deiconify()
     try:
         root.mainloop()

@@ -4,13 +4,14 @@ The Tk window and `app.replay` both drive a `DigitPadController` through the sam
 (`pen_down`, `pen_move`, `pen_up`), so what replay measures is exactly what a person gets. Nothing
 here imports Tk.
 
-The canvas is mirrored by a `preprocessing.raster.StrokeRaster` (never a screen grab), updated
-incrementally as the pen moves. The network reads a second drawing of the same strokes, made with
-a pen scaled to the digit instead of the person's brush (`preprocessing.input_pen`; the weights'
-`input_pen` setting, 0 = read the canvas as shown), so the brush and the size a person draws at
-do not change what the network sees. Strokes are stored as fractions of the canvas side, so a
-resize or an undo re-renders them at any pixel size. Raster coordinates are always computed from
-the stored fractions, which makes live drawing and re-rendering give bit-identical rasters.
+What the network reads comes from an input source (`app.sources`): today the strokes
+(`StrokeSource`), which mirrors the canvas in a `preprocessing.raster.StrokeRaster` (never a screen
+grab), updated incrementally as the pen moves, and draws the same strokes a second time with a pen
+scaled to the digit for the network (`preprocessing.input_pen`; the weights' `input_pen` setting,
+0 = read the canvas as shown), so the brush and the size a person draws at do not change what the
+network sees. Strokes are stored as fractions of the canvas side, so a resize or an undo re-renders
+them at any pixel size, bit-identical to drawing them live. The controller keeps what is not the
+source's: the tools (brush, eraser), the undo history, cell edits of the 28x28 grid, the model.
 """
 from __future__ import annotations
 
@@ -20,14 +21,17 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from app.sources import Stroke, StrokeSource, checked_side
 from model.weights_io import WeightsError, load_weights
 from preprocessing.drawing import Drawing
 from preprocessing.input_pen import InputPenRaster
-from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings, preprocess
-from preprocessing.raster import DEFAULT_BRUSH_FRACTION, StrokeRaster
+from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings
+from preprocessing.raster import (DEFAULT_BRUSH_FRACTION, DEFAULT_CANVAS_PX, MAX_BRUSH_FRACTION,
+                                  MIN_BRUSH_FRACTION, StrokeRaster)
 
-#: Canvas side in pixels when the window has not told us otherwise (the window's default canvas).
-DEFAULT_CANVAS_PX = 448
+__all__ = ["BRUSH_STEP_FACTOR", "DEFAULT_CANVAS_PX", "ERASER_WIDTH_FACTOR", "MAX_BRUSH_FRACTION",
+           "MIN_BRUSH_FRACTION", "DigitPadController", "LoadedModel", "Reading", "Stroke", "describe_model",
+           "judge", "read_weights", "settings_from_metadata"]
 
 #: Below this top probability the network is guessing: a person should see "Not sure", not a digit.
 SURE_MIN_PROBABILITY = 0.5
@@ -36,10 +40,6 @@ SURE_MIN_PROBABILITY = 0.5
 #: fire, since the runner-up would need at least 0.45; that is why the bar is 0.5, not higher.)
 NEAR_TIE_MARGIN = 0.2
 
-#: Brush limits as fractions of the canvas side: thinner than 1.5 % reads as a hairline after
-#: downscaling to 20 px; thicker than 20 % fills the digit's own holes.
-MIN_BRUSH_FRACTION = 0.015
-MAX_BRUSH_FRACTION = 0.20
 #: One press of [ or ] scales the brush by this factor (geometric steps feel even at every size).
 BRUSH_STEP_FACTOR = 1.25
 #: The eraser is wider than the pen: erasing is coarse work and a thin eraser feels broken.
@@ -53,19 +53,6 @@ GRID_PAINT_VALUE = 1.0
 
 
 @dataclass(frozen=True)
-class Stroke:
-    """One pen or eraser stroke, resolution-independent.
-
-    points: tuple of (x, y) fractions of the canvas side in [0, 1]; width: brush width as a
-    fraction of the canvas side; erase: True for an eraser stroke.
-    """
-
-    points: tuple[tuple[float, float], ...]
-    width: float
-    erase: bool = False
-
-
-@dataclass(frozen=True)
 class Reading:
     """What the network currently sees and thinks.
 
@@ -75,7 +62,7 @@ class Reading:
     confidence: probability of `digit` (0.0 when empty).
     verdict: 'empty', 'unsure' or 'sure'.
     stages: pipeline stages name -> array (only when the controller keeps stages).
-    source: 'canvas' or 'grid' (the input was edited cell by cell).
+    source: the input source's name ('canvas' for strokes) or 'grid' (edited cell by cell).
     """
 
     input: np.ndarray | None
@@ -127,6 +114,31 @@ def settings_from_metadata(metadata: Mapping[str, Any] | None, source: str = "we
         raise WeightsError(f"{source}: bad preprocessing settings in metadata: {exc}") from None
 
 
+@dataclass(frozen=True)
+class LoadedModel:
+    """A network read from a file and checked to run: model, its metadata, its pipeline settings."""
+
+    model: Any
+    metadata: Mapping[str, Any]
+    settings: PipelineSettings
+
+
+def read_weights(path: str | Path) -> LoadedModel:
+    """Load a weights file and check that its network runs (WeightsError names the file otherwise).
+
+    Touches no controller, so a background thread may call it while the window keeps drawing.
+    """
+    model, metadata = load_weights(path)
+    settings = settings_from_metadata(metadata, str(path))
+    try:
+        probabilities = np.asarray(model.predict_proba(np.zeros((28, 28), np.float32)))
+    except Exception as exc:  # a file that loads but cannot run must not replace a working model
+        raise WeightsError(f"{path}: the network cannot run: {exc}") from None
+    if probabilities.shape != (10,):
+        raise WeightsError(f"{path}: the network gives shape {probabilities.shape}, expected (10,)")
+    return LoadedModel(model, metadata, settings)
+
+
 _ACTIVATION_NAMES = {"relu": "ReLU"}
 
 
@@ -168,24 +180,15 @@ class DigitPadController:
                  canvas_px: int = DEFAULT_CANVAS_PX,
                  brush_fraction: float = DEFAULT_BRUSH_FRACTION,
                  keep_stages: bool = False) -> None:
-        canvas_px = int(canvas_px)
-        if canvas_px < 28:
-            raise ValueError(f"canvas_px must be at least 28, got {canvas_px}")
         self.model = model
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.settings = settings if settings is not None else settings_from_metadata(self.metadata)
-        self.canvas_px = canvas_px
         self.brush_fraction = self._checked_brush(brush_fraction)
         self.eraser = False
         self.keep_stages = bool(keep_stages)
-        self.raster = StrokeRaster(canvas_px, self.brush_fraction * canvas_px)
-        self.input_raster = self._new_input_raster()
-        self.strokes: list[Stroke] = []
+        self.source = StrokeSource(checked_side(canvas_px), self.settings)
         self._undo: list[list[Stroke]] = []
         self._redo: list[list[Stroke]] = []
-        self._active: list[tuple[float, float]] | None = None
-        self._active_width = 0.0
-        self._active_erase = False
         self._grid: np.ndarray | None = None
         self._reading: Reading | None = None
         self._canvas_cache: Reading | None = None
@@ -195,54 +198,53 @@ class DigitPadController:
     @classmethod
     def from_weights(cls, path: str | Path, **kwargs: Any) -> "DigitPadController":
         """A controller for the weights file at `path` (raises WeightsError for a bad file)."""
-        model, metadata = load_weights(path)
-        return cls(model, settings_from_metadata(metadata, str(path)), metadata=metadata, **kwargs)
+        loaded = read_weights(path)
+        return cls(loaded.model, loaded.settings, metadata=loaded.metadata, **kwargs)
+
+    # ------------------------------------------------------------------ the stroke source
+    @property
+    def strokes(self) -> list[Stroke]:
+        """The finished strokes."""
+        return self.source.strokes
+
+    @property
+    def canvas_px(self) -> int:
+        return self.source.canvas_px
+
+    @property
+    def raster(self) -> StrokeRaster:
+        """The canvas as the person sees it, (canvas_px, canvas_px)."""
+        return self.source.raster
+
+    @property
+    def input_raster(self) -> InputPenRaster | None:
+        """The strokes as the network reads them (None when the weights read the canvas as drawn)."""
+        return self.source.input_raster
 
     # ------------------------------------------------------------------ pen events
     @property
     def drawing_active(self) -> bool:
-        return self._active is not None
+        return self.source.drawing
 
     def pen_down(self, x: float, y: float, erase: bool | None = None) -> None:
         """Start a stroke at canvas pixel (x, y). erase=None uses the eraser tool's state."""
-        if self._active is not None:
-            self.pen_up()
-        self._active_erase = self.eraser if erase is None else bool(erase)
-        self._active_width = self.brush_fraction * (ERASER_WIDTH_FACTOR if self._active_erase else 1.0)
-        point = self._fraction(x, y)
-        self._active = [point]
+        self._finish_active()
+        erase = self.eraser if erase is None else bool(erase)
+        width = self.brush_fraction * (ERASER_WIDTH_FACTOR if erase else 1.0)
         self._grid = None
-        px, py = self._pixels(point)
-        self.raster.add_dot(px, py, width_px=self._active_width * self.canvas_px, erase=self._active_erase)
-        if self.input_raster is not None:
-            self.input_raster.begin_stroke(point, self._active_width, self._active_erase)
+        self.source.begin(self._fraction(x, y), width, erase)
         self._changed()
 
     def pen_move(self, x: float, y: float) -> None:
         """Continue the current stroke to canvas pixel (x, y); ignored when the pen is up."""
-        if self._active is None:
-            return
-        point = self._fraction(x, y)
-        last = self._active[-1]
-        if point == last:
-            return
-        self._active.append(point)
-        x0, y0 = self._pixels(last)
-        x1, y1 = self._pixels(point)
-        self.raster.add_segment(x0, y0, x1, y1, width_px=self._active_width * self.canvas_px,
-                                erase=self._active_erase)
-        if self.input_raster is not None:
-            self.input_raster.extend_stroke(point)
-        self._changed()
+        if self.source.drawing and self.source.extend(self._fraction(x, y)):
+            self._changed()
 
     def pen_up(self) -> None:
         """Finish the current stroke (it becomes one undoable step)."""
-        if self._active is None:
-            return
-        stroke = Stroke(tuple(self._active), self._active_width, self._active_erase)
-        self._active = None
-        self._push_undo()
-        self.strokes = self.strokes + [stroke]
+        before = self.source.strokes
+        if self.source.end() is not None:
+            self._push_undo(before)
 
     # ------------------------------------------------------------------ editing
     def clear(self) -> None:
@@ -251,10 +253,10 @@ class DigitPadController:
         if not self.strokes and self._grid is None:
             return
         if self.strokes:
-            self._push_undo()
-            self.strokes = []
+            self._push_undo(self.strokes)
+            self.source.replace([])
         self._grid = None
-        self._rerender()
+        self._changed()
 
     def undo(self) -> bool:
         """Step back one stroke (or a clear). False when there is nothing to undo."""
@@ -262,9 +264,7 @@ class DigitPadController:
         if not self._undo:
             return False
         self._redo.append(self.strokes)
-        self.strokes = self._undo.pop()
-        self._grid = None
-        self._rerender()
+        self._show_strokes(self._undo.pop())
         return True
 
     def redo(self) -> bool:
@@ -273,9 +273,7 @@ class DigitPadController:
         if not self._redo:
             return False
         self._undo.append(self.strokes)
-        self.strokes = self._redo.pop()
-        self._grid = None
-        self._rerender()
+        self._show_strokes(self._redo.pop())
         return True
 
     @property
@@ -305,10 +303,6 @@ class DigitPadController:
     def brush_px(self) -> float:
         return self.brush_fraction * self.canvas_px
 
-    @property
-    def eraser_px(self) -> float:
-        return self.brush_px * ERASER_WIDTH_FACTOR
-
     def edit_cell(self, row: int, col: int, value: float = GRID_PAINT_VALUE) -> bool:
         """Set one cell of the 28x28 network input; the prediction follows the edited input.
 
@@ -329,21 +323,10 @@ class DigitPadController:
         self._changed(canvas=False)
         return True
 
-    @property
-    def grid_edited(self) -> bool:
-        return self._grid is not None
-
     def resize(self, canvas_px: int) -> None:
         """Change the canvas side; strokes are re-rendered from their fractional coordinates."""
-        canvas_px = int(canvas_px)
-        if canvas_px < 28:
-            raise ValueError(f"canvas_px must be at least 28, got {canvas_px}")
-        if canvas_px == self.canvas_px:
-            return
-        self.canvas_px = canvas_px
-        self.raster = StrokeRaster(canvas_px, self.brush_fraction * canvas_px)
-        self.input_raster = self._new_input_raster()
-        self._rerender(keep_grid=True)
+        if self.source.resize(canvas_px):
+            self._changed()
 
     # ------------------------------------------------------------------ drawings
     def load_drawing(self, drawing: Drawing) -> None:
@@ -358,40 +341,21 @@ class DigitPadController:
             base = self.brush_fraction * (ERASER_WIDTH_FACTOR if erasing else 1.0)
             strokes.append(Stroke(tuple((float(x), float(y)) for x, y in points),
                                   float(width) if width is not None else base, bool(erasing)))
-        self._push_undo()
-        self.strokes = strokes
-        self._grid = None
-        self._rerender()
+        self._push_undo(self.strokes)
+        self._show_strokes(strokes)
 
     def to_drawing(self, label: int | None = None, writer: str | None = None) -> Drawing:
         """The current strokes in the drawing format, with per-stroke widths and erase flags."""
-        strokes = list(self.strokes)
-        if self._active is not None:
-            strokes.append(Stroke(tuple(self._active), self._active_width, self._active_erase))
+        strokes = self.source.all_strokes()
         return Drawing(strokes=[[tuple(p) for p in s.points] for s in strokes], label=label, writer=writer,
                        widths=[s.width for s in strokes], erase=[s.erase for s in strokes])
 
     # ------------------------------------------------------------------ model
-    def set_model(self, model: Any, metadata: Mapping[str, Any] | None = None) -> None:
-        """Swap the network (and the pipeline settings recorded with it)."""
-        settings = settings_from_metadata(metadata)
-        self.model = model
-        self.metadata = dict(metadata or {})
-        self._use_settings(settings)
-
-    def load_weights(self, path: str | Path) -> str:
-        """Load a weights file; on WeightsError the current model is kept. Returns its description."""
-        model, metadata = load_weights(path)
-        settings = settings_from_metadata(metadata, str(path))
-        try:
-            probabilities = np.asarray(model.predict_proba(np.zeros((28, 28), np.float32)))
-        except Exception as exc:  # a file that loads but cannot run must not replace a working model
-            raise WeightsError(f"{path}: the network cannot run: {exc}") from None
-        if probabilities.shape != (10,):
-            raise WeightsError(f"{path}: the network gives shape {probabilities.shape}, expected (10,)")
-        self.model, self.metadata = model, dict(metadata)
-        self._use_settings(settings)
-        return describe_model(metadata)
+    def use_model(self, loaded: LoadedModel) -> str:
+        """Swap in a model from `read_weights`; returns its description."""
+        self.model, self.metadata = loaded.model, dict(loaded.metadata)
+        self._use_settings(loaded.settings)
+        return describe_model(self.metadata)
 
     def describe_model(self) -> str:
         return describe_model(self.metadata)
@@ -418,12 +382,10 @@ class DigitPadController:
     def _canvas_reading(self) -> Reading:
         """The reading of the canvas's own input (cached until the raster, model or settings change)."""
         if self._canvas_cache is None:
-            # The raster itself (not its pixels): its running ink box spares the pipeline a full scan.
-            source = self.raster if self.input_raster is None else self.input_raster
-            result = preprocess(source, self.settings, keep_stages=self.keep_stages)
+            result = self.source.read(self.settings, self.keep_stages)
             stages = dict(result.stages) if self.keep_stages else {}
             image = None if result.empty or result.image is None else result.image
-            self._canvas_cache = self._read_input(image, stages, "canvas")
+            self._canvas_cache = self._read_input(image, stages, self.source.name)
         return self._canvas_cache
 
     def _read_input(self, image: np.ndarray | None, stages: Mapping[str, np.ndarray], source: str) -> Reading:
@@ -434,18 +396,10 @@ class DigitPadController:
         digit, runner_up, confidence, verdict = judge(probabilities)
         return Reading(image, probabilities, digit, runner_up, confidence, verdict, stages, source)
 
-    def _new_input_raster(self) -> InputPenRaster | None:
-        if self.settings.input_pen <= 0:
-            return None
-        return InputPenRaster(self.canvas_px, self.settings.input_pen, self.settings.box)
-
     def _use_settings(self, settings: PipelineSettings) -> None:
         """Adopt new pipeline settings; the network's raster is drawn again if its pen changed."""
-        old_pen = (self.settings.input_pen, self.settings.box)
         self.settings = settings
-        if (settings.input_pen, settings.box) != old_pen:
-            self.input_raster = self._new_input_raster()
-            self._rerender(keep_grid=True)
+        self.source.use_settings(settings)
         self._changed()
 
     def _checked_brush(self, fraction: float) -> float:
@@ -458,17 +412,21 @@ class DigitPadController:
         side = float(self.canvas_px)
         return (min(max(float(x) / side, 0.0), 1.0), min(max(float(y) / side, 0.0), 1.0))
 
-    def _pixels(self, point: tuple[float, float]) -> tuple[float, float]:
-        return point[0] * self.canvas_px, point[1] * self.canvas_px
-
     def _finish_active(self) -> None:
-        if self._active is not None:
+        if self.source.drawing:
             self.pen_up()
 
-    def _push_undo(self) -> None:
-        self._undo.append(self.strokes)
+    def _push_undo(self, strokes: list[Stroke]) -> None:
+        """Remember `strokes` (the list before a change) as one undo step."""
+        self._undo.append(strokes)
         del self._undo[:-MAX_UNDO_STEPS]
         self._redo.clear()
+
+    def _show_strokes(self, strokes: list[Stroke]) -> None:
+        """Make `strokes` the canvas (undo, redo, open); the canvas's own input takes over again."""
+        self.source.replace(strokes)
+        self._grid = None
+        self._changed()
 
     def _changed(self, canvas: bool = True) -> None:
         """Mark the reading stale; canvas=False when only the grid edits changed."""
@@ -476,17 +434,3 @@ class DigitPadController:
         self._reading = None
         if canvas:
             self._canvas_cache = None
-
-    def _rerender(self, keep_grid: bool = False) -> None:
-        """Draw every stroke again on a blank raster, exactly as the pen events drew them."""
-        if not keep_grid:
-            self._grid = None
-        self.raster.clear()
-        strokes = list(self.strokes)
-        if self._active is not None:
-            strokes.append(Stroke(tuple(self._active), self._active_width, self._active_erase))
-        if self.input_raster is not None:
-            self.input_raster.draw_strokes((s.points, s.width, s.erase) for s in strokes)
-        for stroke in strokes:
-            self.raster.draw_pen_stroke(stroke.points, stroke.width * self.canvas_px, stroke.erase)
-        self._changed()

@@ -25,12 +25,13 @@ from typing import Any, Iterable, Sequence, TextIO
 
 import numpy as np
 
-from app.controller import (DEFAULT_CANVAS_PX, ERASER_WIDTH_FACTOR, MAX_BRUSH_FRACTION,
-                            MIN_BRUSH_FRACTION, DigitPadController, Reading, describe_model)
+from app.controller import ERASER_WIDTH_FACTOR, DigitPadController, Reading, describe_model
+from model.evaluation import format_confusion, per_class_accuracy
 from model.oneline import escape, one_line
 from model.weights_io import BUNDLED_WEIGHTS, WeightsError
 from preprocessing.drawing import Drawing, DrawingFormatError, iter_drawings
-from preprocessing.raster import DEFAULT_BRUSH_FRACTION
+from preprocessing.raster import (DEFAULT_BRUSH_FRACTION, DEFAULT_CANVAS_PX, MAX_BRUSH_FRACTION,
+                                  MIN_BRUSH_FRACTION)
 
 #: Writers scored separately; drawings of further writers are counted under OTHER_WRITERS.
 MAX_WRITERS = 1000
@@ -122,8 +123,7 @@ def evaluate(controller: DigitPadController, drawings: Iterable[Drawing],
     return {
         "n": n,
         "accuracy": correct / n if n else None,
-        "per_class": {str(d): (float(confusion[d, d] / per_class_total[d]) if per_class_total[d] else None)
-                      for d in range(10)},
+        "per_class": {str(d): accuracy for d, accuracy in enumerate(per_class_accuracy(confusion))},
         "per_class_n": {str(d): int(per_class_total[d]) for d in range(10)},
         "per_writer": {w: c / t for w, (c, t) in sorted(writer_counts.items())},
         "per_writer_n": {w: t for w, (_, t) in sorted(writer_counts.items())},
@@ -170,10 +170,7 @@ def format_report(summary: dict[str, Any], source: str, model_line: str) -> str:
         lines.append("per writer:")
         for writer, value in summary["per_writer"].items():
             lines.append(f"  {escape(writer, 40):>16}: {value * 100:6.2f} %  (n={summary['per_writer_n'][writer]})")
-        lines.append("confusion (rows = true digit, columns = predicted):")
-        lines.append("      " + "".join(f"{d:>6}" for d in range(10)))
-        for digit, row in enumerate(summary["confusion"]):
-            lines.append(f"  {digit:>2}: " + "".join(f"{v:>6}" for v in row))
+        lines.append(format_confusion(summary["confusion"]))
     else:
         lines.append("no labelled drawings")
     if summary["predictions"]:

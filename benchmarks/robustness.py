@@ -4,7 +4,7 @@
 
 Every drawing is re-placed on the canvas (centred) at 35 % and at 85 % of the canvas height with
 the app's default brush, and at 60 % height with the thinnest and with the thickest brush the app
-offers (app.controller.MIN_BRUSH_FRACTION / MAX_BRUSH_FRACTION), then replayed through the app's
+offers (preprocessing.raster.MIN_BRUSH_FRACTION / MAX_BRUSH_FRACTION), then replayed through the app's
 controller (app.replay.evaluate). The spreads (large - small, thick - thin) are printed in
 percentage points. Weights whose preprocessing has an `input_pen` (the bundled ones do) read every
 drawing with a pen scaled to the digit, so the brush leaves their input unchanged and the size
@@ -12,7 +12,7 @@ changes it only by pixel sampling; the benchmark measures that rather than assum
 
 With --mouse, two more conditions ask how the sampling of another device changes the reading:
 each drawing (as recorded, default brush) is resampled the way a mouse reports it, a point every
-3 px along the strokes on the app's 448 px canvas at whole-pixel positions ("mouse"), and the same
+3 px along the strokes on the app's canvas at its default size (448 px) at whole-pixel positions ("mouse"), and the same
 with a hand's 1.5 px tremor added (Gaussian, seeded: "shaky mouse"). Pen digits are sampled far
 more sparsely (about 40 points a digit).
 
@@ -37,9 +37,10 @@ if str(REPO_ROOT) not in sys.path:
 
 # The drawings writer_cv.py's fold models are trained and held out on.
 from benchmarks.writer_cv import DEFAULT_DRAWINGS  # noqa: E402
+from preprocessing.raster import DEFAULT_CANVAS_PX  # noqa: E402
 SMALL, LARGE, MIDDLE = 0.35, 0.85, 0.60
 #: --mouse: a point every MOUSE_STEP_PX along the strokes, at whole pixels of a MOUSE_CANVAS_PX canvas.
-MOUSE_STEP_PX, MOUSE_CANVAS_PX, TREMOR_PX = 3.0, 448, 1.5
+MOUSE_STEP_PX, MOUSE_CANVAS_PX, TREMOR_PX = 3.0, DEFAULT_CANVAS_PX, 1.5
 
 
 def as_mouse_drawing(drawing, rng, tremor_px: float = 0.0, step_px: float = MOUSE_STEP_PX,
@@ -65,8 +66,7 @@ def as_mouse_drawing(drawing, rng, tremor_px: float = 0.0, step_px: float = MOUS
 
 
 def conditions():
-    from app.controller import MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION
-    from preprocessing.raster import DEFAULT_BRUSH_FRACTION
+    from preprocessing.raster import DEFAULT_BRUSH_FRACTION, MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION
 
     return {
         "small": (SMALL, DEFAULT_BRUSH_FRACTION),

@@ -32,7 +32,7 @@ DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "screenshot.png"
 
 def pick_drawing(weights: Path, digit: int):
     """The sample drawing of `digit` that the model reads correctly with the highest confidence."""
-    controller = DigitPadController.from_weights(weights, canvas_px=480)
+    controller = DigitPadController.from_weights(weights)
     best = None
     for drawing in read_drawings(SAMPLE):
         if drawing.label != digit:

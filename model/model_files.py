@@ -1,12 +1,11 @@
 """Where a trained model is saved, and which files a run must never replace.
 
 A training run (train.py, its --fine-tune) saves to a NEW file in the user's models folder unless
-it is told where; a file it is told to replace is checked before any long work. The app's personal
-model (taught the person's handwriting) has one fixed place, ``personal_model_path()``: the app
-starts with it when it is there, and "Reset to the bundled model" moves it aside. Two
-places are protected: the installed package is never written, and the bundled weights only by a
-complete run of the default recipe (maintainers regenerate weights/mlp.npz that way, from a source
-checkout). If the final save still fails (a full disk, a folder gone meanwhile) the model goes to a
+it is told where; a file it is told to replace is checked before any long work. The installed
+package is never written; the bundled weights (maintainers regenerate weights/mlp.npz from a source
+checkout) and the model the app opens with (the one chosen in Model > Open weights) only by a
+complete run of the default recipe, so that a quick experiment cannot replace either. If the final
+save still fails (a full disk, a folder gone meanwhile) the model goes to a
 new file in the models folder instead of being lost.
 """
 from __future__ import annotations
@@ -53,13 +52,23 @@ def protected_reason(out: Path, recipe: Recipe, source_root: Path, stopped: bool
     installed = not (Path(source_root) / "pyproject.toml").is_file()
     if installed and BUNDLED_WEIGHTS.parent.resolve().parent in target.parents:
         return f"{out} is inside the installed Digit Pad package; save elsewhere (default: your models folder)"
-    if target == BUNDLED_WEIGHTS.resolve():
-        changed = recipe.differences()
-        if changed or stopped:
-            why = f"changes {', '.join(changed)}" if changed else "was stopped before the end"
-            return (f"{out} is the bundled model: only a complete run of the default recipe may replace it "
-                    f"(this run {why})")
+    for protected, what in ((BUNDLED_WEIGHTS, "the bundled model"), (_app_model(), "the model the app uses")):
+        if protected is not None and target == protected.resolve():
+            changed = recipe.differences()
+            if changed or stopped:
+                why = f"changes {', '.join(changed)}" if changed else "was stopped before the end"
+                return (f"{out} is {what}: only a complete run of the default recipe may replace it "
+                        f"(this run {why})")
     return None
+
+
+def _app_model() -> Path | None:
+    """The weights file the app opens with, when the person chose one (model.settings)."""
+    from model.settings import load
+    from model.userdata import settings_path
+
+    chosen = load(settings_path())[0].model
+    return None if chosen is None else Path(chosen).expanduser()
 
 
 def check_out(path: str | Path | None, recipe: Recipe, source_root: Path) -> Path:
@@ -94,16 +103,10 @@ def save_with_fallback(out: Path, model, metadata: dict, recipe: Recipe, stopped
 
 # ------------------------------------------------------------------------------ the personal model
 def personal_model_path() -> Path:
-    """Where the app keeps the person's own model (it may not exist)."""
+    """Where the app keeps the person's own model (it may not exist). The app opens it as it opens
+    any chosen model (app.model_choice, the saved setting), so "Use it" saves it here and chooses
+    it, and Model > Use the bundled model goes back."""
     return models_dir() / PERSONAL_MODEL
-
-
-def startup_weights() -> tuple[Path, bool]:
-    """The weights the app starts with: (the personal model, True) when there is one, else
-    (the bundled weights, False). A damaged personal file is the caller's to report (loading it
-    raises WeightsError); it then starts with the bundled weights."""
-    personal = personal_model_path()
-    return (personal, True) if personal.is_file() else (BUNDLED_WEIGHTS, False)
 
 
 def save_personal_model(model, metadata: dict) -> Path:

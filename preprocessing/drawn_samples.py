@@ -38,15 +38,15 @@ from model.atomic import atomic_write
 from preprocessing.drawing import Drawing, DrawingFormatError, read_drawings
 from preprocessing.input_pen import InputPenRaster
 from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings, preprocess
-from preprocessing.raster import DEFAULT_BRUSH_FRACTION, StrokeRaster
+from preprocessing.raster import (DEFAULT_BRUSH_FRACTION, DEFAULT_CANVAS_PX, MAX_BRUSH_FRACTION,
+                                  MIN_BRUSH_FRACTION, StrokeRaster)
 
 #: Digit height as a fraction of the canvas: what people draw (issue 5: 35 % to 85 %).
 DEFAULT_HEIGHT_RANGE = (0.35, 0.85)
-#: The app's brush range as fractions of the canvas side (mirrors app.controller's
-#: MIN_BRUSH_FRACTION / MAX_BRUSH_FRACTION; preprocessing must not import the app, so callers that
-#: can should pass the controller's values).
-DEFAULT_BRUSH_RANGE = (0.015, 0.20)
-DEFAULT_CANVAS_PX = 224
+#: The app's brush range as fractions of the canvas side.
+DEFAULT_BRUSH_RANGE = (MIN_BRUSH_FRACTION, MAX_BRUSH_FRACTION)
+#: Training renders use half the window's canvas: the same 28x28 inputs to about 0.002 a pixel.
+RENDER_CANVAS_PX = DEFAULT_CANVAS_PX // 2
 #: Share of brush widths drawn log-uniformly; the rest are uniform over the brush range.
 _LOG_UNIFORM_BRUSH_SHARE = 0.35
 #: A digit never fills the canvas edge to edge: its larger side stays within this fraction.
@@ -95,7 +95,7 @@ def place(drawing: Drawing, height: float, centre: tuple[float, float] | None,
                    widths=drawing.widths, erase=drawing.erase)
 
 
-def render_one(drawing: Drawing, brush_fraction: float, canvas_px: int = DEFAULT_CANVAS_PX,
+def render_one(drawing: Drawing, brush_fraction: float, canvas_px: int = RENDER_CANVAS_PX,
                settings: PipelineSettings = DEFAULT_SETTINGS) -> np.ndarray | None:
     """Draw a (placed) drawing on a fresh canvas with the given brush, return the 28x28 input
     (float32) or None when the pipeline finds no ink. With a `settings.input_pen`, the network
@@ -163,10 +163,21 @@ def _render_in_processes(jobs: list, workers: int) -> list:
         pool.join()
 
 
+def _render_jobs(drawings: Sequence[Drawing], variants: int, seed: int, height_range, brush_range, canvas_px: int,
+                 settings: PipelineSettings, workers: int | None, chunk: int) -> tuple[list, list]:
+    """Split the drawings into chunks and render them (in `workers` processes) -> (jobs, results)."""
+    jobs = [(list(drawings[i:i + chunk]), i, variants, seed, tuple(height_range), tuple(brush_range),
+             int(canvas_px), settings) for i in range(0, len(drawings), chunk)]
+    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
+    if workers == 1 or len(jobs) <= 1:
+        return jobs, [_render_chunk(job) for job in jobs]
+    return jobs, _render_in_processes(jobs, min(workers, len(jobs)))
+
+
 def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0, *,
                    height_range: tuple[float, float] = DEFAULT_HEIGHT_RANGE,
                    brush_range: tuple[float, float] = DEFAULT_BRUSH_RANGE,
-                   canvas_px: int = DEFAULT_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
+                   canvas_px: int = RENDER_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
                    workers: int | None = None, chunk: int = 250) -> DrawnSamples:
     """Render `variants` random placements of every labelled drawing -> DrawnSamples.
 
@@ -180,13 +191,8 @@ def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0
     if not (0 < brush_range[0] <= brush_range[1] < 1):
         raise ValueError(f"brush range must satisfy 0 < low <= high < 1, got {brush_range}")
     labelled = [d for d in drawings if d.label is not None and not d.is_empty]
-    jobs = [(labelled[i:i + chunk], i, variants, seed, tuple(height_range), tuple(brush_range),
-             int(canvas_px), settings) for i in range(0, len(labelled), chunk)]
-    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
-    if workers == 1 or len(jobs) <= 1:
-        results = [_render_chunk(job) for job in jobs]
-    else:
-        results = _render_in_processes(jobs, min(workers, len(jobs)))
+    jobs, results = _render_jobs(labelled, variants, seed, height_range, brush_range, canvas_px, settings,
+                                 workers, chunk)
     images, labels, writers, brushes, heights = [], [], [], [], []
     for job, (kept, stack, brush, height) in zip(jobs, results):
         images.append(stack)
@@ -202,6 +208,25 @@ def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0
         images=np.concatenate(images), labels=np.asarray(labels, dtype=np.int64),
         writers=np.asarray(writers, dtype=str), brush=np.concatenate(brushes),
         height=np.concatenate(heights))
+
+
+def render_images(drawings: Sequence[Drawing], variants: int = 1, seed: int = 0, *,
+                  height_range: tuple[float, float] = DEFAULT_HEIGHT_RANGE,
+                  brush_range: tuple[float, float] = DEFAULT_BRUSH_RANGE,
+                  canvas_px: int = DEFAULT_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
+                  workers: int | None = 1, chunk: int = 250) -> tuple[np.ndarray, np.ndarray]:
+    """`variants` random placements of every drawing, labelled or not, rendered exactly as
+    render_samples renders digits -> (images (n, 28, 28) float32, source (n,) int64: the index in
+    `drawings` each image came from). Drawings the pipeline finds empty give no image."""
+    if variants < 1:
+        raise ValueError(f"variants must be >= 1, got {variants}")
+    jobs, results = _render_jobs(drawings, variants, seed, height_range, brush_range, canvas_px, settings,
+                                 workers, chunk)
+    images = [stack for _, stack, _, _ in results]
+    source = [job[1] + np.asarray(kept, dtype=np.int64) for job, (kept, _, _, _) in zip(jobs, results)]
+    if not images:
+        return np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64)
+    return np.concatenate(images), np.concatenate(source).astype(np.int64)
 
 
 #: Bump when rendering changes in a way the cache key does not capture.
@@ -235,7 +260,7 @@ def cache_key(file_sha256: str, variants: int, seed: int, height_range, brush_ra
 
 def render_file_cached(drawings: Sequence[Drawing], file_sha256: str, cache_dir, variants: int = 2,
                        seed: int = 0, *, height_range=DEFAULT_HEIGHT_RANGE, brush_range=DEFAULT_BRUSH_RANGE,
-                       canvas_px: int = DEFAULT_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
+                       canvas_px: int = RENDER_CANVAS_PX, settings: PipelineSettings = DEFAULT_SETTINGS,
                        workers: int | None = None) -> tuple[DrawnSamples, bool]:
     """render_samples for a whole drawing file, kept in `cache_dir` (None = no cache) under a key
     of the file's SHA-256 and every render setting -> (samples, came_from_cache).
@@ -299,31 +324,33 @@ def exclude_writers(drawings: Sequence[Drawing], writers) -> list[Drawing]:
 
 
 def _compare(drawings: Sequence[Drawing], canvas_px: int, brush_range) -> dict:
-    """Mean absolute pixel difference between renders at canvas_px and at the app's 448 px."""
+    """Mean absolute pixel difference between renders at canvas_px and at the window's canvas size."""
     rng = np.random.default_rng(0)
     diffs = []
     for drawing in drawings:
         brush = float(math.exp(rng.uniform(math.log(brush_range[0]), math.log(brush_range[1]))))
         small = render_one(drawing, brush, canvas_px)
-        full = render_one(drawing, brush, 448)
+        full = render_one(drawing, brush, DEFAULT_CANVAS_PX)
         if small is not None and full is not None:
             diffs.append(float(np.abs(small - full).mean()))
     return {"canvas_px": canvas_px, "compared": len(diffs),
-            "mean_abs_diff_vs_448": float(np.mean(diffs)) if diffs else None,
-            "max_mean_abs_diff_vs_448": float(np.max(diffs)) if diffs else None}
+            f"mean_abs_diff_vs_{DEFAULT_CANVAS_PX}": float(np.mean(diffs)) if diffs else None,
+            f"max_mean_abs_diff_vs_{DEFAULT_CANVAS_PX}": float(np.max(diffs)) if diffs else None}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Measure rendering speed (and, with --compare, fidelity against a 448 px render)."""
+    """Measure rendering speed (and, with --compare, fidelity against a render at the window's size)."""
     parser = argparse.ArgumentParser(description="Render drawn digits to 28x28 training images; "
                                                  "prints speed (and fidelity with --compare).")
     parser.add_argument("drawings", help="drawing file (.jsonl)")
     parser.add_argument("--limit", type=int, default=500, help="drawings to use (default 500)")
-    parser.add_argument("--variants", type=int, default=2)
-    parser.add_argument("--canvas", type=int, default=DEFAULT_CANVAS_PX)
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--compare", action="store_true", help="also compare with 448 px renders")
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--variants", type=int, default=2, help="random renders of each drawing (default 2)")
+    parser.add_argument("--canvas", type=int, default=RENDER_CANVAS_PX,
+                        help=f"canvas side the drawings are rendered at (default {RENDER_CANVAS_PX} px)")
+    parser.add_argument("--workers", type=int, default=None, help="processes (default: one per CPU)")
+    parser.add_argument("--compare", action="store_true",
+                        help=f"also compare with {DEFAULT_CANVAS_PX} px renders (the window's canvas)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
         drawings = read_drawings(args.drawings)[:args.limit]

@@ -24,6 +24,15 @@ from preprocessing.drawing import Drawing
 #: digits in the 28x28 input (2.45 px by 2 * ink / total gradient; brush 0.08 -> 2.39 px,
 #: 0.085 -> 2.52 px at blur sigma 0.2, interpolated: 0.082).
 DEFAULT_BRUSH_FRACTION = 0.082
+#: Brush limits as fractions of the canvas side: thinner than 1.5 % reads as a hairline after
+#: downscaling to 20 px; thicker than 20 % fills the digit's own holes. The app's brush control and
+#: the training renders (preprocessing.drawn_samples) both keep to them.
+MIN_BRUSH_FRACTION = 0.015
+MAX_BRUSH_FRACTION = 0.20
+
+#: Side in pixels of the app's drawing canvas when the window opens (it then follows the window).
+#: What means "the window's canvas" uses it: the headless controller, app.replay, the benchmarks.
+DEFAULT_CANVAS_PX = 448
 
 #: Brushes thinner than one pixel are drawn one pixel wide and proportionally fainter, so the ink
 #: across a stroke still equals its width.

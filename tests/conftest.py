@@ -132,3 +132,33 @@ def x_display():
             server.wait(timeout=5)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@pytest.fixture(scope="session")
+def tk_root(x_display):
+    """One Tk interpreter for the in-process GUI tests, on the private Xvfb display, withdrawn.
+
+    Panels are built in a `toplevel` of it; skips like `x_display` where there is no X server.
+    """
+    import tkinter
+
+    try:
+        root = tkinter.Tk()
+    except tkinter.TclError as exc:
+        pytest.skip(f"Tk cannot open the test display: {exc}")
+    root.withdraw()
+    yield root
+    root.destroy()
+
+
+@pytest.fixture
+def toplevel(tk_root):
+    """A fresh window for one test, mapped (X delivers events only to mapped windows), then destroyed."""
+    import tkinter
+
+    window = tkinter.Toplevel(tk_root)
+    window.geometry("+0+0")
+    yield window
+    if window.winfo_exists():
+        window.destroy()
+    tk_root.update()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from app.controller import (BRUSH_STEP_FACTOR, ERASER_WIDTH_FACTOR, MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION,
-                            DigitPadController, judge)
+                            DigitPadController, LoadedModel, judge, read_weights, settings_from_metadata)
 from model.mlp import MLP
 from model.weights_io import WeightsError, save_weights
 from preprocessing.drawing import read_drawings, write_drawings
@@ -258,12 +258,12 @@ def test_weights_without_an_input_pen_read_the_canvas_as_drawn(controller, mlp):
     draw(controller, SEVEN)
     with_pen = controller.reading().input
     legacy = {"preprocessing": {k: v for k, v in DEFAULT_SETTINGS.to_dict().items() if k != "input_pen"}}
-    controller.set_model(mlp, legacy)
+    controller.use_model(LoadedModel(mlp, legacy, settings_from_metadata(legacy)))
     assert controller.settings.input_pen == 0 and controller.input_raster is None
     as_drawn = controller.reading().input
     assert as_drawn.sum() > 2 * with_pen.sum()
     np.testing.assert_array_equal(as_drawn, preprocess(controller.raster, controller.settings).image)
-    controller.set_model(mlp, {"preprocessing": DEFAULT_SETTINGS.to_dict()})
+    controller.use_model(LoadedModel(mlp, {}, DEFAULT_SETTINGS))
     np.testing.assert_array_equal(controller.reading().input, with_pen)
 
 
@@ -278,7 +278,6 @@ def test_grid_edits_change_the_input_and_the_next_canvas_edit_returns_to_the_can
     assert edited.input[row, col] == 1.0
     changed = np.argwhere(edited.input != canvas_input)
     assert changed.tolist() == [[row, col]]
-    assert controller.grid_edited
     assert not controller.edit_cell(row, col, 1.0)  # no change, nothing to recompute
 
     controller.edit_cell(row, col, 0.0)
@@ -288,7 +287,6 @@ def test_grid_edits_change_the_input_and_the_next_canvas_edit_returns_to_the_can
     # The next stroke starts from the canvas's own input again (plus the new stroke).
     controller.pen_down(0.9 * CANVAS, 0.9 * CANVAS)
     controller.pen_up()
-    assert not controller.grid_edited
     assert controller.reading().source == "canvas"
     controller.undo()
     np.testing.assert_array_equal(controller.reading().input, canvas_input)
@@ -304,8 +302,9 @@ def test_grid_edits_on_an_empty_canvas_make_a_prediction_and_erasing_them_emptie
     for row in range(6, 22):
         controller.edit_cell(row, 14, 0.0)
     assert controller.reading().verdict == "empty"
+    controller.edit_cell(6, 14, 1.0)
     controller.clear()  # clear also drops the grid edits
-    assert not controller.grid_edited
+    assert controller.reading().verdict == "empty" and controller.reading().source == "canvas"
     with pytest.raises(IndexError):
         controller.edit_cell(28, 0, 1.0)
 
@@ -375,7 +374,7 @@ def test_loading_weights_swaps_the_model_and_describes_it(controller, tmp_path):
     save_weights(path, MLP([784, 16, 10], seed=3), _metadata([784, 16, 10]))
     draw(controller, SEVEN)
     before = controller.reading().probabilities.copy()
-    description = controller.load_weights(path)
+    description = controller.use_model(read_weights(path))
     assert "784-16-10" in description and "98.12 %" in description and "2026-11-23" in description
     assert controller.dirty
     assert not np.allclose(controller.reading().probabilities, before)
@@ -389,7 +388,7 @@ def test_a_bad_weights_file_raises_and_keeps_the_current_model(controller, tmp_p
     draw(controller, SEVEN)
     model, before = controller.model, controller.reading().probabilities.copy()
     with pytest.raises(WeightsError) as caught:
-        controller.load_weights(path)
+        controller.use_model(read_weights(path))
     assert "bad.npz" in str(caught.value) and "\n" not in str(caught.value)
     assert controller.model is model
     np.testing.assert_array_equal(controller.reading().probabilities, before)
@@ -402,3 +401,13 @@ def test_from_weights_builds_a_working_controller(tmp_path):
     draw(controller, SEVEN)
     assert controller.reading().verdict in ("sure", "unsure")
     assert "784-16-10" in controller.describe_model()
+
+
+def test_the_app_replay_and_training_renders_share_one_brush_range_and_canvas_size(mlp):
+    from app.replay import build_parser
+    from preprocessing import drawn_samples, raster
+
+    assert (MIN_BRUSH_FRACTION, MAX_BRUSH_FRACTION) == drawn_samples.DEFAULT_BRUSH_RANGE \
+        == (raster.MIN_BRUSH_FRACTION, raster.MAX_BRUSH_FRACTION)
+    assert DigitPadController(mlp).canvas_px == raster.DEFAULT_CANVAS_PX == build_parser().get_default("canvas")
+    assert f"default {raster.DEFAULT_CANVAS_PX}" in build_parser().format_help()

@@ -13,7 +13,7 @@ import pytest
 import train
 from model.recipe import recipe_from_metadata
 from model.model_files import (PREVIOUS_PERSONAL_MODEL, personal_model_path, reset_personal_model,
-                               save_personal_model, startup_weights)
+                               save_personal_model)
 from model.weights_io import BUNDLED_WEIGHTS, load_weights, save_weights
 from preprocessing.drawing import Drawing, read_drawings, write_drawings
 from preprocessing.personalise import (FINE_TUNE_RECIPE, FineTuneCancelled, FineTuneError, FineTuneSettings,
@@ -205,16 +205,15 @@ def test_the_shipped_sample_is_small_and_well_formed():
 # ------------------------------------------------------------------------------ the personal model file
 def test_use_it_keeps_the_previous_personal_model_and_reset_moves_it_aside(base):
     model, meta = base
-    assert startup_weights() == (BUNDLED_WEIGHTS, False)
-    assert reset_personal_model() is None
+    assert not personal_model_path().exists() and reset_personal_model() is None
     first = save_personal_model(model, {"note": "first"})
-    assert startup_weights() == (first, True) and first == personal_model_path()
+    assert first == personal_model_path() and load_weights(first)[1]["note"] == "first"
     save_personal_model(model, {"note": "second"})
     assert load_weights(first)[1]["note"] == "second"
     assert load_weights(first.with_name(PREVIOUS_PERSONAL_MODEL))[1]["note"] == "first"
     moved = reset_personal_model()
     assert moved == first.with_name(PREVIOUS_PERSONAL_MODEL) and load_weights(moved)[1]["note"] == "second"
-    assert startup_weights() == (BUNDLED_WEIGHTS, False)
+    assert not personal_model_path().exists()
 
 
 # ------------------------------------------------------------------------------ train.py --fine-tune

@@ -291,3 +291,19 @@ def test_help_and_defaults_never_depend_on_a_weights_file(monkeypatch, capsys):
         train.main(["--help"])
     assert done.value.code == 0
     assert "(default: 24)" in capsys.readouterr().out  # the recipe's epochs, from code
+
+
+def test_a_quick_run_cannot_replace_the_model_the_app_uses(tmp_path, sample, capsys):
+    from model.settings import SettingsStore
+
+    chosen = tmp_path / "chosen.npz"
+    chosen.write_bytes(b"the person's model")
+    store = SettingsStore()
+    store.update(model=str(chosen))
+    try:
+        code = train.main(["--data", str(sample), "--limit", "100", "--epochs", "1", "--quiet", "--out", str(chosen)])
+        assert code == 2
+        assert "is the model the app uses: only a complete run of the default recipe" in _one_line_error(capsys)
+        assert chosen.read_bytes() == b"the person's model"
+    finally:
+        store.update(model=None)

@@ -261,7 +261,7 @@ def test_loading_a_bad_weights_file_shows_a_message_and_keeps_the_model(running,
     bad.write_bytes(b"this is not a weights file")
 
     running.key("ctrl+l")
-    dialog = running.xdo("search", "--sync", "--name", "^Load weights").split()[0]
+    dialog = running.xdo("search", "--sync", "--name", "^Open weights").split()[0]
     running.xdo("windowfocus", "--sync", dialog)
     running.xdo("type", "--delay", "2", str(bad))
     running.xdo("key", "Return")
@@ -360,3 +360,171 @@ def test_the_canvas_grows_with_the_window_and_keeps_the_drawing(running, clear_d
     np.testing.assert_allclose(np.array(state["input"]), headless_reading(state).input, atol=1e-4)
     running.xdo("windowsize", running.window, str(width), str(height))
     running.wait_for(lambda s: s["canvas"]["size"] == size == s["canvas"]["raster_size"], "the first size again")
+
+
+# ---------------------------------------------------------------------- in-process window tests
+# The window built in a Toplevel of the session's hidden Tk root: quicker than a subprocess, and
+# what they check (layout, commands, updates) needs no real pointer.
+
+@pytest.fixture
+def shell(toplevel, weights):
+    from app.model_choice import BUNDLED, ModelChoice
+    from app.window import DigitPadWindow
+
+    path, bundled = weights
+    controller = DigitPadController.from_weights(path)
+    window = DigitPadWindow(toplevel, controller, model=BUNDLED if bundled else ModelChoice(path, "command line"))
+    toplevel.update()
+    return window
+
+
+def pump(window, times=3):
+    for _ in range(times):
+        window.root.update()
+
+
+@pytest.mark.gui
+def test_every_command_of_the_table_is_in_the_windows_menus_and_bound(shell):
+    from app.commands import COMMANDS
+
+    for cmd in COMMANDS:
+        if cmd.menu:
+            menu = shell.commands.menus[cmd.menu]
+            assert menu.index(cmd.label) is not None, cmd.label
+        for sequence in cmd.keys:
+            assert shell.root.bind(sequence), sequence
+    assert shell.root.cget("menu")
+
+
+@pytest.mark.gui
+def test_pen_events_update_title_card_grid_and_buttons_once_idle(shell, clear_drawing):
+    canvas, side = shell.canvas.canvas, shell.canvas.side
+    assert shell.title == "Digit Pad" and shell.toolbar.buttons["undo"].instate(["disabled"])
+    for stroke in clear_drawing.strokes:
+        (x, y), rest = stroke[0], stroke[1:]
+        canvas.event_generate("<ButtonPress-1>", x=round(x * side), y=round(y * side))
+        for x, y in rest:
+            canvas.event_generate("<Motion>", x=round(x * side), y=round(y * side), state=0x100)
+        canvas.event_generate("<ButtonRelease-1>", x=round(x * side), y=round(y * side))
+    pump(shell)
+    reading = shell.controller.reading()
+    assert shell.shown is reading and TITLE.match(shell.title) and shell.root.title() == shell.title
+    assert shell.prediction.message == reading.message
+    np.testing.assert_array_equal(shell.grid.levels, np.clip(np.rint(reading.input * 255), 0, 255))
+    assert not shell.toolbar.buttons["undo"].instate(["disabled"])
+    assert shell.commands.menus["Edit"].entrycget("Undo", "state") == "normal"
+    shell.root.focus_force()
+    pump(shell)
+    canvas.event_generate("<Escape>")
+    pump(shell)
+    assert shell.title == "Digit Pad" and not shell.controller.strokes and not shell.canvas.canvas.find_withtag("ink")
+
+
+@pytest.mark.gui
+def test_the_stages_strip_opens_below_the_cards_and_the_minimum_size_keeps_every_panel_whole(shell):
+    from app.canvas_panel import MIN_CANVAS_PX
+
+    root = shell.root
+    shell.commands.run("stages")
+    pump(shell)
+    assert shell.stages.frame.winfo_ismapped() and shell.controller.keep_stages
+    assert shell.stages.frame.winfo_rooty() > shell.prediction.frame.winfo_rooty() + shell.prediction.frame.winfo_height()
+    assert root.winfo_reqwidth() <= 1024 and root.winfo_reqheight() + shell.menu_height <= 600
+    min_width, min_height = root.minsize()
+    root.geometry("200x150")  # far below the minimum: Tk keeps the minimum
+    pump(shell)
+    assert (root.winfo_width(), root.winfo_height()) == (min_width, min_height)
+    root.after(100)  # the raster follows the canvas once the resize has settled
+    pump(shell)
+    assert shell.canvas.side == MIN_CANVAS_PX
+    for name, widget in shell.panels().items():
+        assert widget.winfo_ismapped(), name
+        assert widget.winfo_width() >= widget.winfo_reqwidth() and widget.winfo_height() >= widget.winfo_reqheight(), name
+        assert widget.winfo_rootx() + widget.winfo_width() <= root.winfo_rootx() + root.winfo_width(), name
+        assert widget.winfo_rooty() + widget.winfo_height() <= root.winfo_rooty() + root.winfo_height(), name
+    shell.commands.run("stages")
+    pump(shell)
+    assert not shell.stages.frame.winfo_ismapped() and not shell.controller.keep_stages
+
+
+@pytest.mark.gui
+def test_opening_the_stages_in_a_window_made_small_grows_it_so_nothing_is_clipped(shell):
+    root = shell.root
+    root.geometry("{}x{}".format(*root.minsize()))  # the person made it as small as it goes
+    pump(shell)
+    closed_height = root.winfo_height()
+    shell.commands.run("stages")
+    pump(shell)
+    stages = shell.stages.frame
+    assert root.winfo_height() > closed_height and root.winfo_height() == root.minsize()[1]
+    assert stages.winfo_height() >= stages.winfo_reqheight()
+    assert stages.winfo_rooty() + stages.winfo_height() <= shell.status.frame.winfo_rooty()
+
+
+@pytest.mark.gui
+def test_describe_and_about_name_the_model_in_use(shell):
+    shell.commands.run("describe_model")
+    assert shell.status.message == shell.status.model and shell.status.model.startswith("Model: ")
+    shell.commands.run("about")
+    pump(shell)
+    assert shell.about.is_open
+    texts = [w.cget("text") for w in shell.about.window.winfo_children() if w.winfo_class() == "TLabel"]
+    assert shell.status.model == f"Model: {texts[texts.index('Model') + 1]}" and "MIT" in texts
+    shell.about.close()
+
+
+@pytest.mark.gui
+def test_quitting_tells_the_observers_and_closes_the_window(shell):
+    from app.observer import WindowObserver
+
+    heard = []
+
+    class Listener(WindowObserver):
+        def closing(self):
+            heard.append("closing")
+
+    shell.observe(Listener())
+    root = shell.root
+    shell.quit()
+    assert heard == ["closing"] and not root.winfo_exists()
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize("width, height, stages", [(1024, 600, True), (960, 540, False)])
+def test_on_a_small_screen_the_whole_window_fits_and_nothing_is_clipped(
+        x_display, weights, clear_drawing, tmp_path, artifacts_dir, width, height, stages):
+    """1024x600 (a netbook) with the stages open; 960x540, smaller than the window's natural size,
+    where the canvas shrinks to make it fit."""
+    from app.canvas_panel import MIN_CANVAS_PX
+    from benchmarks.xwindow import Xvfb
+    from preprocessing.raster import DEFAULT_CANVAS_PX
+
+    with Xvfb(size=f"{width}x{height}x24") as small:
+        app_window = RunningApp(small.display, weights[0], tmp_path / "state.json", tmp_path / "app.log")
+        try:
+            if stages:
+                app_window.key("F2")
+                app_window.wait_for(lambda s: s["stages_visible"], "the stage view")
+            app_window.draw(clear_drawing)
+            state = app_window.settle()
+            app_window.screenshot().save(artifacts_dir / f"window_{width}x{height}{'_stages' * stages}.png")
+        finally:
+            app_window.close()
+    screen, window = state["screen"], state["window"]
+    assert (screen["width"], screen["height"]) == (width, height)
+    # The window asks for no more than the screen, menu bar included, and is all on it.
+    assert window["req_width"] <= width and window["req_height"] + window["menu_height"] <= height
+    assert window["y"] - window["menu_height"] >= 0 and window["x"] >= 0
+    assert window["x"] + window["width"] <= width and window["y"] + window["height"] <= height
+    panels = state["panels"]
+    assert panels["stages"]["mapped"] is stages
+    for name, box in panels.items():
+        if name == "stages" and not stages:
+            continue
+        assert box["mapped"], name
+        assert box["width"] >= box["req_width"] and box["height"] >= box["req_height"], f"{name} is clipped"
+        assert 0 <= box["x"] and box["x"] + box["width"] <= width, name
+        assert 0 <= box["y"] and box["y"] + box["height"] <= height, name
+    assert MIN_CANVAS_PX <= state["canvas"]["size"] <= DEFAULT_CANVAS_PX and state["verdict"] != "empty"
+    if width < 1000:
+        assert state["canvas"]["size"] < DEFAULT_CANVAS_PX  # it shrank to fit

@@ -1,0 +1,101 @@
+"""Help > Keyboard and mouse (F1), built from the command table, and Help > About.
+
+Each is a small window of its own, opened once (asking again brings it to the front) and closed
+with Escape, its Close button or the window manager. What they say comes from headless functions
+(`app.commands.help_rows`, `about_rows`), so it is tested without a display.
+"""
+from __future__ import annotations
+
+import tkinter as tk
+from pathlib import Path
+from tkinter import ttk
+from typing import Callable, Sequence
+
+import model
+from app.commands import help_rows
+from app.theme import CARD, Fonts
+
+LICENCE = "MIT"
+
+
+def about_rows(model_line: str, weights: Path, data_folder: Path) -> list[tuple[str, str]]:
+    """(what, value) rows for About: version, licence, the model in use ('bundled - MLP ...'), its
+    file, the user data folder."""
+    return [
+        ("Version", model.__version__),
+        ("Licence", LICENCE),
+        ("Model", model_line),
+        ("Weights file", str(weights)),
+        ("Your data folder", str(data_folder)),
+    ]
+
+
+def on_screen(position: tuple[int, int], size: tuple[int, int], screen: tuple[int, int]) -> tuple[int, int]:
+    """`position` (x, y) moved, if need be, so that a window of `size` placed there is on the screen."""
+    return (max(0, min(position[0], screen[0] - size[0])), max(0, min(position[1], screen[1] - size[1])))
+
+
+class InfoWindow:
+    """A small window of (label, text) rows with a heading; `open` shows it, `close` closes it.
+
+    on_change(): it opened or closed (the window tells its observers).
+    """
+
+    def __init__(self, master: tk.Misc, fonts: Fonts, title: str, heading: str,
+                 rows: Callable[[], Sequence[tuple[str, str]]], on_change: Callable[[], None], *,
+                 close_keys: Sequence[str] = ("<Escape>",)) -> None:
+        self.master, self.fonts, self.title, self.heading = master, fonts, title, heading
+        self._rows, self._on_change, self._close_keys = rows, on_change, tuple(close_keys)
+        self.window: tk.Toplevel | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.window is not None and bool(self.window.winfo_exists())
+
+    def open(self) -> None:
+        if self.is_open:
+            self.window.lift()
+            return
+        window = tk.Toplevel(self.master, background=CARD, padx=18, pady=14)
+        window.title(self.title)
+        window.transient(self.master.winfo_toplevel())
+        ttk.Label(window, text=self.heading, style="Heading.TLabel").grid(row=0, column=0, columnspan=2,
+                                                                         sticky="w", pady=(0, 8))
+        rows = list(self._rows())
+        for row, (what, text) in enumerate(rows, start=1):
+            ttk.Label(window, text=what, style="Card.TLabel", font=self.fonts.bold).grid(
+                row=row, column=0, sticky="nw", padx=(0, 18))
+            ttk.Label(window, text=text, style="Card.TLabel", wraplength=560, justify="left").grid(
+                row=row, column=1, sticky="w")
+        ttk.Button(window, text="Close", command=self.close).grid(row=len(rows) + 1, column=1, sticky="e",
+                                                                  pady=(12, 0))
+        for sequence in self._close_keys:
+            window.bind(sequence, lambda event: (self.close(), "break")[1])
+        window.protocol("WM_DELETE_WINDOW", self.close)
+        window.update_idletasks()
+        top = self.master.winfo_toplevel()
+        x, y = on_screen((top.winfo_rootx() + 80, top.winfo_rooty() + 40),
+                         (window.winfo_reqwidth(), window.winfo_reqheight()),
+                         (window.winfo_screenwidth(), window.winfo_screenheight()))
+        window.geometry(f"+{x}+{y}")
+        self.window = window
+        self._on_change()
+
+    def close(self) -> None:
+        if self.window is not None:
+            if self.window.winfo_exists():
+                self.window.destroy()
+            self.window = None
+            self._on_change()
+
+
+def help_window(master: tk.Misc, fonts: Fonts, on_change: Callable[[], None]) -> InfoWindow:
+    """The keyboard and mouse help (F1, which opens it, closes it too)."""
+    return InfoWindow(master, fonts, "Digit Pad - keyboard shortcuts", "Keyboard and mouse", help_rows, on_change,
+                      close_keys=("<Escape>", "<F1>"))
+
+
+def about_window(master: tk.Misc, fonts: Fonts, rows: Callable[[], Sequence[tuple[str, str]]],
+                 on_change: Callable[[], None]) -> InfoWindow:
+    """About Digit Pad; `rows` is called each time it opens, so it names the model then in use."""
+    return InfoWindow(master, fonts, "About Digit Pad", f"Digit Pad {model.__version__}", rows, on_change)

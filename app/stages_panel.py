@@ -1,0 +1,63 @@
+"""The pipeline stages strip: the strokes as read, cropped, blurred, scaled and centred, as thumbnails.
+
+Shown on demand (View > Pipeline stages, F2): computing the stages costs the controller a little,
+so it keeps them only while the strip is visible.
+"""
+from __future__ import annotations
+
+import tkinter as tk
+from tkinter import ttk
+
+import numpy as np
+from PIL import ImageTk
+
+from app.controller import Reading
+from app.imaging import thumbnail
+from app.theme import BORDER, PAD, PAPER, card
+
+#: The stages in pipeline order, and what the strip calls them. The first is the strokes as the
+#: network reads them (drawn with the digit-scaled pen when the weights ask for one), which is
+#: not the canvas as shown.
+STAGES = (("raw", "strokes read"), ("cropped", "cropped"), ("blurred", "blurred"), ("scaled", "scaled"),
+          ("centred", "centred"))
+#: Side of each thumbnail, in pixels.
+STAGE_PX = 64
+
+
+def stage_arrays(reading: Reading) -> list[np.ndarray | None]:
+    """The array each thumbnail shows, in STAGES order (None: blank). After grid edits the last
+    one is the edited network input, since that is what the network reads."""
+    arrays = []
+    for name, _ in STAGES:
+        stage = reading.stages.get(name)
+        if name == "centred" and (stage is None or reading.source == "grid"):
+            stage = reading.input
+        arrays.append(None if stage is None or np.asarray(stage).size == 0 else np.asarray(stage, np.float32))
+    return arrays
+
+
+class StagesPanel:
+    """The strip (`frame`, not laid out until the window shows it); `show(reading)` paints it."""
+
+    def __init__(self, parent: tk.Misc) -> None:
+        self.frame = card(parent, "Pipeline stages")
+        self._blank = tk.PhotoImage(master=self.frame, width=STAGE_PX, height=STAGE_PX)
+        self._photos: list[ImageTk.PhotoImage] = []
+        self.images: list[tk.Label] = []
+        for column, (_, title) in enumerate(STAGES):
+            image = tk.Label(self.frame, image=self._blank, background=PAPER, highlightbackground=BORDER,
+                             highlightthickness=1)
+            image.grid(row=1, column=column, padx=(PAD, PAD if column == len(STAGES) - 1 else 0), pady=(2, 0))
+            ttk.Label(self.frame, text=title, style="Muted.TLabel").grid(row=2, column=column, pady=(1, PAD - 2))
+            self.images.append(image)
+
+    def show(self, reading: Reading) -> None:
+        photos = []
+        for label, array in zip(self.images, stage_arrays(reading)):
+            if array is None:
+                label.configure(image=self._blank)
+                continue
+            photo = ImageTk.PhotoImage(thumbnail(array, STAGE_PX), master=self.frame)
+            label.configure(image=photo)
+            photos.append(photo)
+        self._photos = photos  # Tk shows an image only while Python holds a reference
