@@ -5,8 +5,9 @@ it is told where; a file it is told to replace is checked before any long work. 
 package is never written; the bundled weights (maintainers regenerate weights/mlp.npz from a source
 checkout) and the model the app opens with (the one chosen in Model > Open weights) only by a
 complete run of the default recipe, so that a quick experiment cannot replace either. If the final
-save still fails (a full disk, a folder gone meanwhile) the model goes to a
-new file in the models folder instead of being lost.
+save still fails (a full disk, a folder gone meanwhile) the model goes to a new file in the models
+folder instead of being lost. The person's own model, taught their handwriting, has one fixed place
+(``personal_model_path``).
 """
 from __future__ import annotations
 
