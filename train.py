@@ -4,11 +4,13 @@
     python train.py --epochs 5 --limit 5000            a quick run (also a new file)
     python train.py --out weights/mlp.npz              maintainers: regenerate the bundled weights
     python train.py --eval-only [--weights PATH] [--data PATH] [--json]
+    python train.py --fine-tune MINE.jsonl [--weights BASE] [--out PERSONAL.npz] [--seed N]
 
 The command-line face of the training library: the recipe and its defaults are `model.recipe.Recipe`,
 the data `preprocessing.training_set`, the loop `model.training.fit`. A run never replaces a file
 unless --out names it; a quick or partial run never replaces the bundled weights. Ctrl+C or SIGTERM
-stops cleanly and keeps the best finished epoch.
+stops cleanly and keeps the best finished epoch. --fine-tune teaches a copy of a model one person's
+handwriting exactly as the app's Teach button does (`preprocessing.personalise`).
 """
 from __future__ import annotations
 
@@ -92,13 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
                           "2 can be faster for wide layers on an idle machine)")
     ev = parser.add_argument_group("evaluation")
     ev.add_argument("--eval-only", action="store_true", help="evaluate a weights file on the MNIST test set")
-    ev.add_argument("--weights", metavar="PATH", help="weights to evaluate (default: the bundled weights)")
+    ev.add_argument("--weights", metavar="PATH", help="weights to evaluate, or to start --fine-tune from "
+                    "(default: the bundled weights)")
     ev.add_argument("--json", action="store_true", help="with --eval-only: print one JSON object")
+    parser.add_argument_group("personal fine-tuning").add_argument("--fine-tune", metavar="MINE.jsonl", help=(
+        "fine-tune a copy of --weights on the labelled drawings in MINE.jsonl as the app's Teach button does; recipe "
+        "options change the fine-tune's own defaults (preprocessing/personalise.py: FINE_TUNE_RECIPE)"))
     return parser
 
 
-def recipe_from_args(args: argparse.Namespace) -> Recipe:
-    """The default recipe with the command line's changes; UsageError on a bad value."""
+def recipe_from_args(args: argparse.Namespace, base: Recipe | None = None) -> Recipe:
+    """``base`` (default: the default recipe) with the command line's changes; UsageError on a bad value."""
     changes = {f.name: getattr(args, f.name) for f in Recipe.cli_fields() if getattr(args, f.name) is not None}
     if args.no_drawings:
         changes["drawings"] = ()
@@ -120,7 +126,7 @@ def recipe_from_args(args: argparse.Namespace) -> Recipe:
     if changes.get("momentum") == 0 and "nesterov" not in changes:
         changes["nesterov"] = False
     try:
-        recipe = Recipe(**changes)
+        recipe = (base or Recipe()).replace(**changes)
         if augment:
             recipe = recipe.replace(augment=dataclasses.replace(recipe.augment, **augment))
     except ValueError as exc:
@@ -219,6 +225,40 @@ def run_training(args: argparse.Namespace, recipe: Recipe, argv: list[str]) -> i
     return EXIT_INTERRUPTED if result.stopped else 0 if as_asked else EXIT_BAD_INPUT
 
 
+def run_fine_tune(args: argparse.Namespace) -> int:
+    from model.model_files import check_out, new_model_path, save_with_fallback
+    from model.progress import TerminalProgress
+    from model.stop_signals import StopOnSignals
+    from model.weights_io import BUNDLED_WEIGHTS, load_weights
+    from preprocessing import personalise as personal
+
+    def log(message: str) -> None:
+        progress.clear()
+        print(message, flush=True)
+
+    progress = TerminalProgress(enabled=not args.quiet)
+    settings = personal.FineTuneSettings(recipe=recipe_from_args(args, personal.FINE_TUNE_RECIPE))
+    out = new_model_path(None, "personal") if args.out is None else check_out(args.out, settings.recipe, SOURCE_ROOT)
+    with StopOnSignals(log) as stop:
+        drawings = personal.read_teaching_file(args.fine_tune, settings)
+        base_path = Path(args.weights) if args.weights else BUNDLED_WEIGHTS
+        base, base_meta = load_weights(base_path)
+        check = personal.mnist_check_set()
+        log(f"fine-tuning {base_path} on {args.fine_tune}; MNIST check: {check.name}; saving to {out}")
+        stop.keep_work()
+        try:
+            result = personal.fine_tune(base, drawings, settings, base_metadata=base_meta, base_path=base_path,
+                                        check=check, on_progress=lambda p: p.batch and progress.on_batch(p.batch),
+                                        stop=stop)
+        except personal.FineTuneCancelled:
+            log(f"stopped ({stop.signal_name}): nothing was written")
+            return EXIT_INTERRUPTED
+        saved, as_asked = save_with_fallback(out, result.model, result.metadata(base_meta), settings.recipe, False,
+                                             log, SOURCE_ROOT, kind="personal")
+    log("\n".join(result.summary_lines() + [f"saved {saved}; use it in the app: digit-pad --weights {saved}"]))
+    return 0 if as_asked else EXIT_BAD_INPUT
+
+
 def save_training_pictures(weights: Path, result, test) -> list[Path]:
     """The training curves (and the MNIST confusion matrix) as PNG next to the weights."""
     from model.plots import confusion_png, training_curves_png
@@ -238,17 +278,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     from model.oneline import one_line
     from model.weights_io import WeightsError
     from preprocessing.drawing import DrawingFormatError
+    from preprocessing.personalise import FineTuneError
 
     args = build_parser().parse_args(argv)
     try:
         if args.eval_only:
             return run_eval_only(args)
+        if args.fine_tune:
+            return run_fine_tune(args)
         return run_training(args, recipe_from_args(args), argv)
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"error: {one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (DataError, WeightsError, DrawingFormatError, UsageError) as exc:
+    except (DataError, WeightsError, DrawingFormatError, FineTuneError, UsageError) as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -1,11 +1,13 @@
 """Where a trained model is saved, and which files a run must never replace.
 
-A training run (train.py, and later the app's fine-tuning) saves to a NEW file in the user's models
-folder unless it is told where; a file it is told to replace is checked before any long work. The
-installed package is never written; the bundled weights (maintainers regenerate weights/mlp.npz
-from a source checkout) and the model the app opens with (the one chosen in Model > Open weights)
-only by a complete run of the default recipe, so that a quick experiment cannot replace either. If the final save still fails (a full disk, a folder gone meanwhile) the model goes to a
-new file in the models folder instead of being lost.
+A training run (train.py, its --fine-tune) saves to a NEW file in the user's models folder unless
+it is told where; a file it is told to replace is checked before any long work. The installed
+package is never written; the bundled weights (maintainers regenerate weights/mlp.npz from a source
+checkout) and the model the app opens with (the one chosen in Model > Open weights) only by a
+complete run of the default recipe, so that a quick experiment cannot replace either. If the final
+save still fails (a full disk, a folder gone meanwhile) the model goes to a new file in the models
+folder instead of being lost. The person's own model, taught their handwriting, has one fixed place
+(``personal_model_path``).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import datetime as _dt
 from pathlib import Path
 from typing import Callable
 
-from model.atomic import check_writable
+from model.atomic import atomic_write_bytes, check_writable
 from model.oneline import one_line
 from model.recipe import Recipe
 from model.userdata import ensure, models_dir
@@ -24,11 +26,17 @@ class UsageError(ValueError):
     """A bad option value or output path, found before any work (one line)."""
 
 
-def new_model_path(recipe: Recipe, kind: str = "mlp") -> Path:
-    """A file name not yet taken in the models folder: kind, "quick" for a quick run, the time."""
+#: The personal model's file name in the models folder, and where "Reset" moves it.
+PERSONAL_MODEL = "personal.npz"
+PREVIOUS_PERSONAL_MODEL = "personal-previous.npz"
+
+
+def new_model_path(recipe: Recipe | None, kind: str = "mlp") -> Path:
+    """A file name not yet taken in the models folder: kind, "quick" for a quick training run
+    (recipe None: not a training run of its own, e.g. a fine-tune), the time."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = ensure(models_dir())
-    name = f"{kind}-{'quick-' if recipe.is_quick else ''}{stamp}"
+    name = f"{kind}-{'quick-' if recipe is not None and recipe.is_quick else ''}{stamp}"
     out, number = folder / f"{name}.npz", 1
     while out.exists():
         number += 1
@@ -79,16 +87,46 @@ def check_out(path: str | Path | None, recipe: Recipe, source_root: Path) -> Pat
 
 
 def save_with_fallback(out: Path, model, metadata: dict, recipe: Recipe, stopped: bool,
-                       log: Callable[[str], None], source_root: Path) -> tuple[Path, bool]:
+                       log: Callable[[str], None], source_root: Path, kind: str = "mlp") -> tuple[Path, bool]:
     """Save to ``out``; when that is not allowed (a stopped run and a protected file) or fails,
-    save to a new file in the models folder and say why. Returns (the file written, whether it
-    is ``out``)."""
+    save to a new file in the models folder (named by ``kind``) and say why. Returns (the file
+    written, whether it is ``out``)."""
     reason = protected_reason(out, recipe, source_root, stopped)
     if reason is None:
         try:
             return save_weights(out, model, metadata), True
         except OSError as exc:
             reason = f"could not write {out} ({one_line(exc.strerror or exc)})"
-    fallback = new_model_path(recipe)
+    fallback = new_model_path(recipe if kind == "mlp" else None, kind)
     log(f"note: {reason}; saving to {fallback} instead")
     return save_weights(fallback, model, metadata), False
+
+
+# ------------------------------------------------------------------------------ the personal model
+def personal_model_path() -> Path:
+    """Where the app keeps the person's own model (it may not exist). The app opens it as it opens
+    any chosen model (app.model_choice, the saved setting), so "Use it" saves it here and chooses
+    it, and Model > Use the bundled model goes back."""
+    return models_dir() / PERSONAL_MODEL
+
+
+def save_personal_model(model, metadata: dict) -> Path:
+    """Make ``model`` the personal model ("Use it"): the one before it, if any, is first copied
+    to PREVIOUS_PERSONAL_MODEL; both writes are atomic, so a crash at any point leaves a
+    complete personal model (old or new). Returns its path."""
+    target = personal_model_path()
+    ensure(target.parent)
+    if target.is_file():
+        atomic_write_bytes(target.with_name(PREVIOUS_PERSONAL_MODEL), target.read_bytes())
+    return save_weights(target, model, metadata)
+
+
+def reset_personal_model() -> Path | None:
+    """"Reset to the bundled model": move the personal model aside (to PREVIOUS_PERSONAL_MODEL,
+    so nothing is lost) and return where it went; None when there was none."""
+    target = personal_model_path()
+    if not target.is_file():
+        return None
+    previous = target.with_name(PREVIOUS_PERSONAL_MODEL)
+    target.replace(previous)
+    return previous

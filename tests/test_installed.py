@@ -77,6 +77,7 @@ def user(installed, tmp_path) -> Installed:
 def test_the_wheel_carries_the_weights_and_the_licence_and_nothing_else(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "weights/mlp.npz" in names and "weights/examples.npz" in names and "train.py" in names
+    assert "weights/rehearsal.npz" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     for package in ("app", "model", "preprocessing", "weights"):
         assert f"{package}/__init__.py" in names
@@ -124,6 +125,20 @@ def test_installed_copy_never_looks_for_the_developers_data_beside_site_packages
                     "--data", str(test_data_dir / "mnist_train_sample.npz"))
     assert done.returncode == 0, done.stderr
     assert "pen digits" in done.stdout and "not on this machine" in done.stdout
+
+
+def test_installed_copy_fine_tunes_without_mnist_on_disk(user, test_data_dir):
+    """A person who installed the app has no MNIST: the shipped sample keeps the model from
+    forgetting and measures the change; the personal model lands in the models folder."""
+    before = _snapshot(user.site)
+    done = user.run("train", "--fine-tune", str(test_data_dir / "drawings_sample.jsonl"), "--epochs", "1",
+                    "--drawing-variants", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "with 2000 MNIST digits for rehearsal" in done.stdout
+    assert "MNIST (shipped sample of 2000 test digits)" in done.stdout
+    models = list((user.home / ".local" / "share" / "digit-pad" / "models").glob("personal-*.npz"))
+    assert len(models) == 1 and f"saved {models[0]}" in done.stdout
+    assert _snapshot(user.site) == before
 
 
 @pytest.mark.gui
