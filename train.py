@@ -217,7 +217,10 @@ def run_training(args: argparse.Namespace, recipe: Recipe, argv: list[str]) -> i
     print(f"augmentation held training up {results['augment_seconds']:.1f} s of {results['train_loop_seconds']:.1f} s "
           f"({results['augment_share'] * 100:.1f} %); total {results['total_seconds']:.0f} s")
     print(f"saved {saved} ({saved.stat().st_size / 1e6:.2f} MB); use it in the app: digit-pad --weights {saved}")
-    for picture in save_training_pictures(saved, result, test):
+    from model.plots import save_training_pictures
+
+    for picture in save_training_pictures(saved, result.history, result.best_epoch,
+                                          None if test is None else test.confusion):
         print(f"saved {picture}")
     if args.export_csv:
         export_csv(result.model, args.export_csv)
@@ -257,19 +260,6 @@ def run_fine_tune(args: argparse.Namespace) -> int:
                                              log, SOURCE_ROOT, kind="personal")
     log("\n".join(result.summary_lines() + [f"saved {saved}; use it in the app: digit-pad --weights {saved}"]))
     return 0 if as_asked else EXIT_BAD_INPUT
-
-
-def save_training_pictures(weights: Path, result, test) -> list[Path]:
-    """The training curves (and the MNIST confusion matrix) as PNG next to the weights."""
-    from model.plots import confusion_png, training_curves_png
-
-    curves = weights.with_name(weights.stem + "_curves.png")
-    training_curves_png(result.history, curves, best_epoch=result.best_epoch, title=f"Training curves: {weights.name}")
-    if test is None:
-        return [curves]
-    confusion = weights.with_name(weights.stem + "_confusion.png")
-    confusion_png(test.confusion, confusion, title=f"MNIST test confusion: {weights.name}")
-    return [curves, confusion]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -335,3 +335,19 @@ def activation_legend(scale: float, *, width: int = 280, height: int = 44) -> Im
     fig.text(width - 6, 24, f"{scale:.3g}+", 12, align="right")
     fig.text(width / 2, 24, "activation", 11, MUTED, align="center")
     return fig.image()
+
+
+def save_training_pictures(weights, history: Sequence[Mapping[str, Any]], best_epoch: int | None,
+                           confusion=None) -> list:
+    """A training run's pictures as PNG next to its weights file: ``NAME_curves.png`` and, with an
+    MNIST test confusion matrix (10, 10), ``NAME_confusion.png``. Returns the paths written."""
+    from pathlib import Path
+
+    weights = Path(weights)
+    curves = weights.with_name(weights.stem + "_curves.png")
+    training_curves_png(history, curves, best_epoch=best_epoch, title=f"Training curves: {weights.name}")
+    if confusion is None:
+        return [curves]
+    matrix = weights.with_name(weights.stem + "_confusion.png")
+    confusion_png(confusion, matrix, title=f"MNIST test confusion: {weights.name}")
+    return [curves, matrix]
