@@ -22,6 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from app.sources import Stroke, StrokeSource, checked_side
+from model.verdict import VerdictRule
 from model.weights_io import WeightsError, load_weights
 from preprocessing.drawing import Drawing
 from preprocessing.input_pen import InputPenRaster
@@ -31,14 +32,7 @@ from preprocessing.raster import (DEFAULT_BRUSH_FRACTION, DEFAULT_CANVAS_PX, MAX
 
 __all__ = ["BRUSH_STEP_FACTOR", "DEFAULT_CANVAS_PX", "ERASER_WIDTH_FACTOR", "MAX_BRUSH_FRACTION",
            "MIN_BRUSH_FRACTION", "DigitPadController", "LoadedModel", "Reading", "Stroke", "describe_model",
-           "judge", "read_weights", "settings_from_metadata"]
-
-#: Below this top probability the network is guessing: a person should see "Not sure", not a digit.
-SURE_MIN_PROBABILITY = 0.5
-#: Two digits within this margin are a near tie, uncertain even above the bar: 0.55 vs 0.40 says
-#: "Not sure: 4 or 9?", 0.55 vs 0.20 says 4. (With a bar of 0.6 or more a tie rule could never
-#: fire, since the runner-up would need at least 0.45; that is why the bar is 0.5, not higher.)
-NEAR_TIE_MARGIN = 0.2
+           "read_weights", "settings_from_metadata"]
 
 #: One press of [ or ] scales the brush by this factor (geometric steps feel even at every size).
 BRUSH_STEP_FACTOR = 1.25
@@ -57,10 +51,10 @@ class Reading:
     """What the network currently sees and thinks.
 
     input: (28, 28) float32 network input, or None when there is no ink.
-    probabilities: (10,) float32, or None when empty.
+    probabilities: (10,) float32, calibrated (the weights' temperature), or None when empty.
     digit / runner_up: most and second most probable digit (None when empty).
     confidence: probability of `digit` (0.0 when empty).
-    verdict: 'empty', 'unsure' or 'sure'.
+    verdict: 'empty', 'not_digit', 'unsure' or 'sure' (model.verdict.VerdictRule, from the weights).
     stages: pipeline stages name -> array (only when the controller keeps stages).
     source: the input source's name ('canvas' for strokes) or 'grid' (edited cell by cell).
     """
@@ -79,6 +73,8 @@ class Reading:
         """The plain sentence a person reads, e.g. 'Draw a digit' or 'Not sure: 4 or 9?'."""
         if self.verdict == "empty":
             return "Draw a digit"
+        if self.verdict == "not_digit":
+            return "That doesn't look like a digit"
         if self.verdict == "unsure":
             return f"Not sure: {self.digit} or {self.runner_up}?"
         article = "an" if self.digit == 8 else "a"
@@ -86,21 +82,16 @@ class Reading:
 
     @property
     def title(self) -> str:
-        """The window title: 'Digit Pad - 7 (98 %)', 'Digit Pad - 4 or 9? (52 %)', 'Digit Pad'."""
+        """The window title: 'Digit Pad - 7 (98 %)', 'Digit Pad - 4 or 9? (52 %)',
+        'Digit Pad - not a digit', 'Digit Pad'."""
         if self.verdict == "empty":
             return "Digit Pad"
+        if self.verdict == "not_digit":
+            return "Digit Pad - not a digit"
         percent = round(self.confidence * 100)
         if self.verdict == "unsure":
             return f"Digit Pad - {self.digit} or {self.runner_up}? ({percent} %)"
         return f"Digit Pad - {self.digit} ({percent} %)"
-
-
-def judge(probabilities: np.ndarray) -> tuple[int, int, float, str]:
-    """(digit, runner_up, confidence, verdict) for a (10,) probability vector."""
-    order = np.argsort(probabilities)[::-1]
-    top, second = float(probabilities[order[0]]), float(probabilities[order[1]])
-    sure = top >= SURE_MIN_PROBABILITY and top - second > NEAR_TIE_MARGIN
-    return int(order[0]), int(order[1]), top, "sure" if sure else "unsure"
 
 
 def settings_from_metadata(metadata: Mapping[str, Any] | None, source: str = "weights") -> PipelineSettings:
@@ -116,11 +107,13 @@ def settings_from_metadata(metadata: Mapping[str, Any] | None, source: str = "we
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A network read from a file and checked to run: model, its metadata, its pipeline settings."""
+    """A network read from a file and checked to run: model, its metadata, its pipeline settings
+    and its verdict rule (calibration and thresholds)."""
 
     model: Any
     metadata: Mapping[str, Any]
     settings: PipelineSettings
+    rule: VerdictRule = VerdictRule()
 
 
 def read_weights(path: str | Path) -> LoadedModel:
@@ -136,7 +129,15 @@ def read_weights(path: str | Path) -> LoadedModel:
         raise WeightsError(f"{path}: the network cannot run: {exc}") from None
     if probabilities.shape != (10,):
         raise WeightsError(f"{path}: the network gives shape {probabilities.shape}, expected (10,)")
-    return LoadedModel(model, metadata, settings)
+    return LoadedModel(model, metadata, settings, rule_from_metadata(metadata, str(path)))
+
+
+def rule_from_metadata(metadata: Mapping[str, Any] | None, source: str = "weights") -> VerdictRule:
+    """The verdict rule the weights record (today's sure/unsure rule when they record none)."""
+    try:
+        return VerdictRule.from_metadata(dict(metadata or {}))
+    except (TypeError, ValueError) as exc:
+        raise WeightsError(f"{source}: bad verdict or calibration in metadata: {exc}") from None
 
 
 _ACTIVATION_NAMES = {"relu": "ReLU"}
@@ -183,6 +184,7 @@ class DigitPadController:
         self.model = model
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.settings = settings if settings is not None else settings_from_metadata(self.metadata)
+        self.rule = rule_from_metadata(self.metadata)
         self.brush_fraction = self._checked_brush(brush_fraction)
         self.eraser = False
         self.keep_stages = bool(keep_stages)
@@ -353,7 +355,7 @@ class DigitPadController:
     # ------------------------------------------------------------------ model
     def use_model(self, loaded: LoadedModel) -> str:
         """Swap in a model from `read_weights`; returns its description."""
-        self.model, self.metadata = loaded.model, dict(loaded.metadata)
+        self.model, self.metadata, self.rule = loaded.model, dict(loaded.metadata), loaded.rule
         self._use_settings(loaded.settings)
         return describe_model(self.metadata)
 
@@ -392,9 +394,11 @@ class DigitPadController:
         if image is None or not np.any(image > 0):
             return Reading(None, None, None, None, 0.0, "empty", stages, source)
         image = np.asarray(image, np.float32)
-        probabilities = np.asarray(self.model.predict_proba(image), np.float32).reshape(10)
-        digit, runner_up, confidence, verdict = judge(probabilities)
-        return Reading(image, probabilities, digit, runner_up, confidence, verdict, stages, source)
+        logits = self.model.forward(image.reshape(1, 784), training=False)
+        probabilities = self.rule.digit_probabilities(logits)[0].astype(np.float32)
+        digits, runners_up, confidences, verdicts = self.rule.judge(logits)
+        return Reading(image, probabilities, int(digits[0]), int(runners_up[0]), float(confidences[0]),
+                       str(verdicts[0]), stages, source)
 
     def _use_settings(self, settings: PipelineSettings) -> None:
         """Adopt new pipeline settings; the network's raster is drawn again if its pen changed."""

@@ -33,11 +33,15 @@ class VerdictLook:
 
 
 def verdict_look(reading: Reading) -> VerdictLook:
-    """The card's text and colours for `reading` (blue when sure, amber when unsure)."""
+    """The card's text and colours for `reading` (blue when sure, amber when unsure, grey when it
+    is not a digit: the bars stay, muted, with no digit picked out)."""
     if reading.verdict == "empty":
         return VerdictLook(" ", ACCENT, reading.message, MUTED, "The canvas is empty", ACCENT)
     percent = round(reading.confidence * 100)
-    if reading.verdict == "sure":
+    if reading.verdict == "not_digit":
+        look = VerdictLook("\u2013", MUTED, reading.message, TEXT, f"closest digit: {reading.digit} ({percent} %)",
+                           BAR_FILL)
+    elif reading.verdict == "sure":
         look = VerdictLook(str(reading.digit), ACCENT, reading.message, TEXT, f"{percent} % confident", ACCENT)
     else:
         second = round(float(reading.probabilities[reading.runner_up]) * 100)
@@ -105,7 +109,7 @@ class PredictionPanel:
         path = self.bars._w
         for digit, (label, fill, percent) in enumerate(self._bar_items):
             value = 0.0 if probabilities is None else float(probabilities[digit])
-            highlighted = probabilities is not None and digit == reading.digit
+            highlighted = probabilities is not None and digit == reading.digit and reading.verdict != "not_digit"
             y = 2 + digit * BAR_ROW_PX
             look = {
                 "length": int(round(value * self._bar_length)),

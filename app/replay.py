@@ -27,6 +27,7 @@ import numpy as np
 
 from app.controller import ERASER_WIDTH_FACTOR, DigitPadController, Reading, describe_model
 from model.evaluation import format_confusion, per_class_accuracy
+from model.verdict import VERDICTS
 from model.oneline import escape, one_line
 from model.weights_io import BUNDLED_WEIGHTS, WeightsError
 from preprocessing.drawing import Drawing, DrawingFormatError, iter_drawings
@@ -41,6 +42,9 @@ MAX_WRITER_CHARS = 100
 #: Unlabelled drawings listed one by one; the rest are only counted.
 MAX_LISTED = 10000
 
+
+#: How the report names each verdict.
+VERDICT_WORDS = {"sure": "sure", "unsure": "not sure", "not_digit": "not a digit", "empty": "empty"}
 
 def replay_drawing(controller: DigitPadController, drawing: Drawing,
                    brush_fraction: float | None = None) -> Reading:
@@ -87,12 +91,14 @@ def evaluate(controller: DigitPadController, drawings: Iterable[Drawing],
     confusion = np.zeros((10, 10), np.int64)
     writer_counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     unlabelled: list[dict[str, Any]] = []
-    unlabelled_count = empty_labelled = 0
+    unlabelled_count = empty_labelled = sure_wrong = 0
+    verdicts = dict.fromkeys(VERDICTS, 0)
     counter = _Progress(progress)
     try:
         for index, drawing in enumerate(drawings):
             counter.show(index)
             reading = replay_drawing(controller, drawing, brush_fraction)
+            verdicts[reading.verdict] += 1
             writer = None if drawing.writer is None else drawing.writer[:MAX_WRITER_CHARS]
             if drawing.label is None:
                 unlabelled_count += 1
@@ -109,6 +115,7 @@ def evaluate(controller: DigitPadController, drawings: Iterable[Drawing],
             else:
                 confusion[drawing.label, reading.digit] += 1
                 predicted_ok = reading.digit == drawing.label
+                sure_wrong += int(reading.verdict == "sure" and not predicted_ok)
             key = writer or "(unknown)"
             if key not in writer_counts and len(writer_counts) >= MAX_WRITERS:
                 key = OTHER_WRITERS
@@ -129,6 +136,8 @@ def evaluate(controller: DigitPadController, drawings: Iterable[Drawing],
         "per_writer_n": {w: t for w, (_, t) in sorted(writer_counts.items())},
         "confusion": confusion.tolist(),
         "empty_labelled": empty_labelled,
+        "verdicts": verdicts,
+        "sure_wrong": sure_wrong,
         "unlabelled": unlabelled_count,
         "predictions": unlabelled,
     }
@@ -158,8 +167,11 @@ class _Progress:
 def format_report(summary: dict[str, Any], source: str, model_line: str) -> str:
     """A human-readable report of `evaluate`'s summary."""
     lines = [f"replay of {source}", f"model: {model_line}"]
+    counts = summary["verdicts"]
+    lines.append("verdicts: " + ", ".join(f"{VERDICT_WORDS[v]} {counts[v]}" for v in VERDICTS))
     if summary["n"]:
-        lines.append(f"labelled drawings: {summary['n']}, accuracy {summary['accuracy'] * 100:.2f} %")
+        lines.append(f"labelled drawings: {summary['n']}, accuracy {summary['accuracy'] * 100:.2f} %, "
+                     f"sure and wrong {summary['sure_wrong']} ({summary['sure_wrong'] / summary['n'] * 100:.2f} %)")
         if summary["empty_labelled"]:
             lines.append(f"  ({summary['empty_labelled']} labelled drawings had no ink)")
         lines.append("per class:")

@@ -10,7 +10,7 @@ drawing no model trains on and no threshold is chosen on); digits are the pen di
 writers the weights never saw (those excluded in training, read from the metadata; --writers to
 choose). Both are rendered as the app renders drawn digits. Every rule is scored on the same images:
 
-    before  app.controller.judge, the verdict the app gives today (sure / unsure, never "not a digit")
+    before  the verdict of before (VerdictRule(): sure / unsure on the plain softmax, never "not a digit")
     after   the rule stored in the weights' metadata (model.verdict.VerdictRule.from_metadata), when
             the weights carry one
 
@@ -40,11 +40,11 @@ Rule = Callable[[np.ndarray], np.ndarray]
 
 
 def judge_before(logits: np.ndarray) -> np.ndarray:
-    """Today's verdict: app.controller.judge on the softmax of the 10 digit logits (n, k) -> (n,) str."""
-    from app.controller import judge
-    from model.calibration import softmax
+    """The verdict before issue 11: sure or unsure on the plain softmax, never "not a digit"
+    (the default VerdictRule, what a file without a rule still gets) -> (n,) str."""
+    from model.verdict import VerdictRule
 
-    return np.array([judge(p)[3] for p in softmax(np.asarray(logits)[:, :10])])
+    return VerdictRule().judge(np.asarray(logits)[:, :10])[3]
 
 
 def rule_from_metadata(metadata: dict | None) -> Rule | None:

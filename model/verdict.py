@@ -32,7 +32,7 @@ DIGITS = 10
 @dataclass(frozen=True)
 class VerdictRule:
     """Thresholds of the verdict (see the module docstring); None switches a test off.
-    The defaults are app.controller.judge's rule: nothing is ever "not a digit"."""
+    The defaults are the rule of before: sure or unsure, nothing is ever "not a digit"."""
 
     sure_min_probability: float = 0.5
     near_tie_margin: float = 0.2

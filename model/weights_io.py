@@ -253,7 +253,20 @@ METADATA_SCHEMA = {
     "data": (False, _must_be_object("data")),
     "results": (False, _must_be_object("results")),
     "created": (False, _check_created),
+    "verdict": (False, _must_be_object("verdict")),
+    "calibration": (False, _must_be_object("calibration")),
 }
+
+
+def _check_verdict_rule(meta: dict) -> str | None:
+    """The verdict thresholds and the calibration must make a valid rule (model.verdict)."""
+    from model.verdict import VerdictRule
+
+    try:
+        VerdictRule.from_metadata(meta)
+    except (TypeError, ValueError) as exc:
+        return f"bad verdict or calibration: {exc}"
+    return None
 
 
 def check_metadata(path, meta: dict) -> tuple[list[int], bool, float]:
@@ -265,6 +278,9 @@ def check_metadata(path, meta: dict) -> tuple[list[int], bool, float]:
         problem = check(meta.get(key))  # a required key that is absent is checked as null
         if problem:
             raise WeightsError(f"{path}: {problem}")
+    problem = _check_verdict_rule(meta)
+    if problem:
+        raise WeightsError(f"{path}: {problem}")
     return list(meta["layer_sizes"]), meta.get("batch_norm", False), float(meta.get("dropout", 0.0))
 
 

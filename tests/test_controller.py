@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from app.controller import (BRUSH_STEP_FACTOR, ERASER_WIDTH_FACTOR, MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION,
-                            DigitPadController, LoadedModel, judge, read_weights, settings_from_metadata)
+                            DigitPadController, LoadedModel, read_weights, settings_from_metadata)
 from model.mlp import MLP
 from model.weights_io import WeightsError, save_weights
 from preprocessing.drawing import read_drawings, write_drawings
@@ -24,10 +24,10 @@ class FixedModel:
         self.probabilities = np.asarray(probabilities, np.float32)
         self.calls = 0
 
-    def predict_proba(self, x):
+    def forward(self, x, training=False):
         self.calls += 1
-        assert np.asarray(x).shape == (28, 28)
-        return self.probabilities.copy()
+        assert np.asarray(x).shape == (1, 784) and not training
+        return np.log(self.probabilities)[None, :]
 
 
 def uniform_except(top_digit, top, second_digit=None, second=0.0):
@@ -142,11 +142,53 @@ def test_verdict_sure_or_unsure(probabilities, verdict, message):
         assert reading.title == f"Digit Pad - 4 or 9? ({percent} %)"
 
 
-def test_judge_orders_digits():
-    assert judge(uniform_except(8, 0.9))[3] == "sure"
-    digit, runner_up, confidence, verdict = judge(uniform_except(3, 0.7, 5, 0.2))
-    assert (digit, runner_up, verdict) == (3, 5, "sure")
-    assert confidence == pytest.approx(0.7)
+def test_the_reading_orders_digits():
+    controller = DigitPadController(FixedModel(uniform_except(3, 0.7, 5, 0.2)), DEFAULT_SETTINGS, canvas_px=CANVAS)
+    draw(controller, SEVEN)
+    reading = controller.reading()
+    assert (reading.digit, reading.runner_up, reading.verdict) == (3, 5, "sure")
+    assert reading.confidence == pytest.approx(0.7, rel=1e-5)
+
+
+def test_a_flat_output_is_not_a_digit_with_the_weights_rule():
+    flat = np.array([0.16, 0.12, 0.1, 0.1, 0.1, 0.1, 0.08, 0.08, 0.08, 0.08], np.float32)
+    metadata = {"verdict": {"not_digit_top2_below": 0.5}}
+    controller = DigitPadController(FixedModel(flat), DEFAULT_SETTINGS, metadata=metadata, canvas_px=CANVAS)
+    draw(controller, SEVEN)
+    reading = controller.reading()
+    assert reading.verdict == "not_digit" and reading.digit == 0
+    assert reading.message == "That doesn't look like a digit"
+    assert reading.title == "Digit Pad - not a digit"
+    # Two competing digits are still only "not sure", never "not a digit".
+    competing = DigitPadController(FixedModel(uniform_except(4, 0.48, 9, 0.45)), DEFAULT_SETTINGS,
+                                   metadata=metadata, canvas_px=CANVAS)
+    draw(competing, SEVEN)
+    assert competing.reading().verdict == "unsure"
+
+
+def test_the_weights_temperature_calibrates_the_probabilities_shown():
+    p = uniform_except(7, 0.8)
+    controller = DigitPadController(FixedModel(p), DEFAULT_SETTINGS, metadata={"calibration": {"temperature": 2.0}},
+                                    canvas_px=CANVAS)
+    draw(controller, SEVEN)
+    shown = controller.reading().probabilities
+    expected = np.sqrt(p) / np.sqrt(p).sum()  # softmax(log p / 2)
+    np.testing.assert_allclose(shown, expected, rtol=1e-5)
+    assert shown.sum() == pytest.approx(1.0)
+
+
+def test_calibration_and_verdict_round_trip_through_the_weights_file(tmp_path, mlp):
+    from model.verdict import VerdictRule
+
+    rule = VerdictRule(sure_min_probability=0.9, not_digit_top2_below=0.8, temperature=0.7)
+    path = tmp_path / "w.npz"
+    save_weights(path, mlp, {"preprocessing": DEFAULT_SETTINGS.to_dict(), **rule.to_metadata()})
+    assert read_weights(path).rule == rule
+    assert DigitPadController.from_weights(path).rule == rule
+    bad = tmp_path / "bad.npz"
+    save_weights(bad, mlp, {"verdict": {"sure_min_probability": 3}})
+    with pytest.raises(WeightsError, match="bad verdict or calibration"):
+        read_weights(bad)
 
 
 def test_undo_redo_and_clear_are_steps_of_one_history(controller):

@@ -5,21 +5,32 @@ import numpy as np
 import pytest
 
 from app import theme
-from app.controller import Reading, judge
+from app.controller import Reading
+from model.verdict import VerdictRule
 from app.prediction_panel import BAR_X0, BARS_WIDTH, PERCENT_ROOM, PredictionPanel, verdict_look
 
 EMPTY = Reading(None, None, None, None, 0.0, "empty")
 
 
-def reading(probabilities, source="canvas") -> Reading:
+def reading(probabilities, source="canvas", rule=VerdictRule()) -> Reading:
     probabilities = np.asarray(probabilities, np.float32)
-    digit, runner_up, confidence, verdict = judge(probabilities)
-    return Reading(np.zeros((28, 28), np.float32), probabilities, digit, runner_up, confidence, verdict,
-                   source=source)
+    digits, runners_up, confidences, verdicts = rule.judge(np.log(np.maximum(probabilities, 1e-12)))
+    return Reading(np.zeros((28, 28), np.float32), probabilities, int(digits[0]), int(runners_up[0]),
+                   float(confidences[0]), str(verdicts[0]), source=source)
 
 
 SURE = [0.01] * 3 + [0.91] + [0.01] * 6
 UNSURE = [0.0] * 4 + [0.52] + [0.0] * 4 + [0.48]
+
+
+FLAT = [0.16, 0.12, 0.1, 0.1, 0.1, 0.1, 0.08, 0.08, 0.08, 0.08]
+
+
+def test_not_a_digit_says_so_plainly_and_mutes_the_bars():
+    look = verdict_look(reading(FLAT, rule=VerdictRule(not_digit_top2_below=0.5)))
+    assert look.message == "That doesn't look like a digit"
+    assert look.detail == "closest digit: 0 (16 %)"
+    assert look.digit_colour == theme.MUTED and look.bar_colour == theme.BAR_FILL
 
 
 def test_the_look_of_each_verdict():

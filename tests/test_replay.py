@@ -237,3 +237,34 @@ def test_an_endless_file_ends_with_one_line(weights_path):
     result = run_replay("/dev/zero", "--weights", weights_path)
     assert result.returncode == 2
     assert result.stderr == "error: /dev/zero line 1 is longer than 64 MiB (a drawing of a million points takes about 40); not read\n"
+
+
+class _Flat:
+    """A network whose every output is near-flat: under a rule with a top-two bar, nothing drawn
+    looks like a digit; under the rule of before, every drawing is only 'not sure'."""
+
+    def forward(self, x, training=False):
+        logits = np.zeros((len(x), 10))
+        logits[:, 3] = 0.5
+        return logits
+
+
+def test_verdict_counts_and_sure_wrong_cover_every_drawing(sample):
+    labelled = sample[:6]
+    unlabelled = [Drawing(strokes=d.strokes) for d in sample[6:9]]
+    blank = Drawing(strokes=[], label=None)
+    drawings = labelled + unlabelled + [blank]
+    flat = DigitPadController(_Flat(), DEFAULT_SETTINGS, metadata={"verdict": {"not_digit_top2_below": 0.5}},
+                              canvas_px=280)
+    summary = evaluate(flat, drawings)
+    assert summary["verdicts"] == {"sure": 0, "unsure": 0, "not_digit": 9, "empty": 1}
+    assert summary["sure_wrong"] == 0
+    assert [p["verdict"] for p in summary["predictions"]] == ["not_digit"] * 3 + ["empty"]
+
+    confident = DigitPadController(_Flat(), DEFAULT_SETTINGS, metadata={"calibration": {"temperature": 0.01}},
+                                   canvas_px=280)  # a tiny temperature makes the 3 certain
+    summary = evaluate(confident, drawings)
+    wrong = sum(d.label != 3 for d in labelled)
+    assert summary["verdicts"]["sure"] == 9 and summary["sure_wrong"] == wrong > 0
+    report = json.loads(json.dumps(summary))
+    assert set(report["verdicts"]) == {"sure", "unsure", "not_digit", "empty"}

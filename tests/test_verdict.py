@@ -18,17 +18,18 @@ def _verdict(rule: VerdictRule, *probabilities: float) -> str:
     return str(rule.judge(_logits(*probabilities))[3][0])
 
 
-def test_default_rule_is_todays_judge():
-    from app.controller import judge
-
+def test_default_rule_is_the_sure_or_unsure_rule_of_before():
+    """Files without a rule read as they always did: sure when the top probability is at least 0.5
+    and more than 0.2 above the runner-up, else unsure; never "not a digit"."""
     rng = np.random.default_rng(0)
     logits = rng.normal(0, 3, size=(500, 10))
     digits, runner_up, confidence, verdicts = VerdictRule().judge(logits)
     for row, d, r, c, v in zip(logits, digits, runner_up, confidence, verdicts):
         p = np.exp(row - row.max())
         p /= p.sum()
-        assert (d, r, v) == judge(p)[0:2] + (judge(p)[3],)
-        assert c == pytest.approx(judge(p)[2])
+        order = np.argsort(p)[::-1]
+        assert (d, r) == (order[0], order[1]) and c == pytest.approx(p[order[0]])
+        assert v == ("sure" if p[order[0]] >= 0.5 and p[order[0]] - p[order[1]] > 0.2 else "unsure")
     assert "not_digit" not in set(verdicts)
 
 
