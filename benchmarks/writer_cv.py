@@ -80,7 +80,8 @@ def score_fold(weights: Path, drawings, fold_writers: list[str], drawings_path: 
     fold = [d for d in drawings if d.writer in set(fold_writers)]
     summary = evaluate(controller, fold)
     return {"writers": fold_writers, "n": summary["n"], "accuracy": summary["accuracy"],
-            "per_writer": summary["per_writer"], "confusion": summary["confusion"]}
+            "per_writer": summary["per_writer"], "confusion": summary["confusion"],
+            "verdicts": summary["verdicts"], "sure_wrong": summary["sure_wrong"]}
 
 
 def record_results(weights: Path, key: str, summary: dict, script: str, argv) -> None:
@@ -156,16 +157,22 @@ def main(argv=None) -> int:
     accuracies = [r["accuracy"] for r in results]
     correct = sum(round(r["accuracy"] * r["n"]) for r in results)
     total = sum(r["n"] for r in results)
+    verdicts = {v: sum(r["verdicts"][v] for r in results) for v in results[0]["verdicts"]}
+    sure_wrong = sum(r["sure_wrong"] for r in results)
     summary = {
         "drawings": str(args.drawings), "folds": args.folds, "scored_folds": selected,
         "train_options": extra, "mean_accuracy": sum(accuracies) / len(accuracies),
         "worst_accuracy": min(accuracies), "pooled_accuracy": correct / total if total else None,
+        # Each fold model reads with the verdict rule its file carries (benchmarks/fit_verdict.py).
+        "verdicts": verdicts, "sure_wrong": sure_wrong,
+        "sure_wrong_share": sure_wrong / total if total else None,
+        "not_digit_share": verdicts.get("not_digit", 0) / total if total else None,
         "results": results,
     }
     if args.record_into:
         record_results(args.record_into, "writer_cv", {
-            k: summary[k] for k in ("folds", "scored_folds", "train_options", "mean_accuracy",
-                                    "worst_accuracy", "pooled_accuracy")} | {
+            k: summary[k] for k in ("folds", "scored_folds", "train_options", "mean_accuracy", "worst_accuracy",
+                                    "pooled_accuracy", "verdicts", "sure_wrong_share", "not_digit_share")} | {
             "fold_accuracy": {str(r["fold"]): r["accuracy"] for r in results}},
             "benchmarks/writer_cv.py", sys.argv[1:] if argv is None else argv)
     if args.json:
@@ -176,6 +183,8 @@ def main(argv=None) -> int:
         print(f"mean fold accuracy {summary['mean_accuracy'] * 100:.2f} %, worst fold "
               f"{summary['worst_accuracy'] * 100:.2f} %, pooled {summary['pooled_accuracy'] * 100:.2f} % "
               f"({total} drawings)")
+        print(f"verdicts: {verdicts}; sure and wrong {sure_wrong} ({summary['sure_wrong_share'] * 100:.2f} %), "
+              f"not a digit {summary['not_digit_share'] * 100:.2f} %")
     return 0
 
 
