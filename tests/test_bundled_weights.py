@@ -28,7 +28,7 @@ def test_bundled_weights_describe_themselves(bundled_weights):
     # ...and a retrain with today's defaults feeds it the same way.
     assert settings == DEFAULT_SETTINGS
     assert 0.985 <= metadata["results"]["mnist_test_accuracy"] <= 1.0
-    assert metadata["training"]["settings"], "no training settings: `python train.py` could not reproduce it"
+    assert metadata["training"]["recipe"], "no recipe: `python train.py` could not reproduce it"
     assert len(metadata["data"]["sha256"]) == 4
     json.dumps(metadata)  # plain JSON all the way down
 

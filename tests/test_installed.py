@@ -102,14 +102,14 @@ def test_installed_copy_evaluates_the_bundled_weights_and_retrains_into_the_user
     assert Path(result["weights"]) == user.site / "weights" / "mlp.npz"
     assert result["test_accuracy"] >= 0.975
 
-    done = user.run("train", "--limit", "300", "--epochs", "1", "--hidden", "16", "--quiet", "--no-drawings",
+    done = user.run("train", "--limit", "300", "--epochs", "1", "--hidden", "16", "--quiet", "--no-drawings", "--no-negatives",
                     "--data", str(test_data_dir / "mnist_train_sample.npz"))
     assert done.returncode == 0, done.stderr
     models = list((user.home / ".local" / "share" / "digit-pad" / "models").glob("mlp-quick-*.npz"))
     assert len(models) == 1
     assert "developers' pen digits" not in done.stdout  # --no-drawings: no search beside site-packages
 
-    done = user.run("train", "--limit", "300", "--epochs", "1", "--quiet", "--no-drawings",
+    done = user.run("train", "--limit", "300", "--epochs", "1", "--quiet", "--no-drawings", "--no-negatives",
                     "--data", str(test_data_dir / "mnist_train_sample.npz"),
                     "--out", str(user.site / "weights" / "mlp.npz"))
     assert done.returncode == 2 and "inside the installed Digit Pad package" in done.stderr

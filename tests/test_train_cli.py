@@ -20,7 +20,7 @@ from model.weights_io import load_weights
 
 # Augmentation off: on 5,000 images and 5 epochs it would only slow the quick run down.
 QUICK = ["--limit", "5000", "--epochs", "5", "--hidden", "128", "--batch-size", "64", "--lr", "0.1",
-         "--no-drawings", "--no-augment", "--quiet", "--val-split", "0.05", "--seed", "3"]
+         "--no-drawings", "--no-negatives", "--no-augment", "--quiet", "--val-split", "0.05", "--seed", "3"]
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +59,8 @@ def test_quick_run_writes_a_loadable_self_describing_file(quick_weights):
     assert settings["hidden"] == [128] and settings["epochs"] == 5 and settings["seed"] == 3
     assert settings["augment"]["enabled"] is False and "rotation_deg" in settings["augment"]
     assert recipe_from_metadata(meta) == Recipe(hidden=(128,), epochs=5, seed=3, limit=5000, batch_size=64,
-                                                drawings=(), val_split=0.05, augment=AugmentSettings.off())
+                                                drawings=(), val_split=0.05, augment=AugmentSettings.off(),
+                                                negatives_per_source=0)
     assert "--limit 5000" in meta["training"]["command"]
     assert meta["data"]["sha256"]
     assert meta["results"]["epochs_run"] == 5 and len(meta["results"]["history"]) == 5
@@ -92,7 +93,7 @@ def test_quick_run_reaches_90_percent_on_held_out_images(quick_weights, test_dat
 
 def test_same_seed_same_weights(tmp_path, sample):
     argv = ["--data", str(sample), "--limit", "600", "--epochs", "2", "--hidden", "32", "--quiet",
-            "--no-drawings", "--seed", "7"]
+            "--no-drawings", "--no-negatives", "--seed", "7"]
     assert train.main([*argv, "--out", str(tmp_path / "a.npz")]) == 0
     assert train.main([*argv, "--out", str(tmp_path / "b.npz")]) == 0
     a, _ = load_weights(tmp_path / "a.npz")
@@ -167,7 +168,7 @@ def test_a_signal_mid_training_keeps_the_best_finished_epoch(signal_name, tmp_pa
     monkeypatch.setattr(TerminalProgress, "on_batch", signal_in_epoch_two)
     out = tmp_path / "i.npz"
     code = train.main(["--data", str(sample), "--limit", "600", "--epochs", "5", "--hidden", "16",
-                       "--no-drawings", "--out", str(out)])
+                       "--no-drawings", "--no-negatives", "--out", str(out)])
     assert code == 130
     _, meta = load_weights(out)
     assert meta["results"]["stopped"] is True and meta["results"]["best_epoch"] == 1
@@ -190,7 +191,7 @@ def test_a_signal_after_the_last_epoch_still_saves_the_finished_run(tmp_path, sa
     monkeypatch.setattr(model_files, "save_weights", interrupted_save)
     out = tmp_path / "late.npz"
     code = train.main(["--data", str(sample), "--limit", "300", "--epochs", "2", "--hidden", "16", "--quiet",
-                       "--no-drawings", "--out", str(out)])
+                       "--no-drawings", "--no-negatives", "--out", str(out)])
     assert code == 0
     _, meta = load_weights(out)
     assert meta["results"]["epochs_run"] == 2 and meta["results"]["stopped"] is False
@@ -223,7 +224,7 @@ def test_a_failed_save_goes_to_the_models_folder_instead(tmp_path, sample, monke
 
     monkeypatch.setattr(model_files, "save_weights", disk_full_for_out)
     code = train.main(["--data", str(sample), "--limit", "300", "--epochs", "1", "--hidden", "16", "--quiet",
-                       "--no-drawings", "--out", str(out)])
+                       "--no-drawings", "--no-negatives", "--out", str(out)])
     assert code == 2 and not out.exists()
     printed = capsys.readouterr().out
     assert f"could not write {out} (No space left on device)" in printed
@@ -234,7 +235,7 @@ def test_a_failed_save_goes_to_the_models_folder_instead(tmp_path, sample, monke
 def test_without_out_a_run_writes_a_new_file_in_the_models_folder(tmp_path, sample, capsys):
     from model.userdata import models_dir
 
-    argv = ["--data", str(sample), "--limit", "200", "--epochs", "1", "--hidden", "8", "--quiet", "--no-drawings"]
+    argv = ["--data", str(sample), "--limit", "200", "--epochs", "1", "--hidden", "8", "--quiet", "--no-drawings", "--no-negatives"]
     before = set(models_dir().glob("*.npz")) if models_dir().is_dir() else set()
     assert train.main(argv) == 0 and train.main(argv) == 0
     new = sorted(set(models_dir().glob("*.npz")) - before)
@@ -276,7 +277,7 @@ def test_a_quick_run_leaves_the_checkout_untouched(repo_root, sample, tmp_path):
 
     before = status()
     done = subprocess.run([sys.executable, "train.py", "--limit", "500", "--epochs", "1", "--quiet",
-                           "--data", str(sample), "--no-drawings"], cwd=repo_root, capture_output=True,
+                           "--data", str(sample), "--no-drawings", "--no-negatives"], cwd=repo_root, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert status() == before
@@ -307,3 +308,17 @@ def test_a_quick_run_cannot_replace_the_model_the_app_uses(tmp_path, sample, cap
         assert chosen.read_bytes() == b"the person's model"
     finally:
         store.update(model=None)
+
+
+def test_a_run_teaches_negatives_from_the_training_sources(tmp_path, sample, test_data_dir):
+    out = tmp_path / "n.npz"
+    code = train.main(["--data", str(sample), "--limit", "100", "--epochs", "1", "--hidden", "16", "--quiet",
+                       "--drawings", str(test_data_dir / "drawings_sample.jsonl"), "--drawing-variants", "1",
+                       "--negative-variants", "1", "--out", str(out)])
+    assert code == 0
+    _, meta = load_weights(out)
+    # A quick run takes a tenth of its limit per source: 10 drawings of every training source.
+    from preprocessing.negatives import sources
+
+    assert meta["results"]["negative_images"] == 10 * len(sources("train"))
+    assert meta["training"]["recipe"]["negative_weight"] == 0.5

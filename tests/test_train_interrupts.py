@@ -73,7 +73,7 @@ def test_a_signal_mid_training_saves_the_finished_epochs_whole(number, repo_root
     out = tmp_path / "w.npz"
     _old_file(out)
     argv = ["--data", str(test_data_dir / "mnist_train_sample.npz"), "--epochs", "30", "--hidden", "64",
-            "--no-drawings", "--quiet", "--out", str(out)]
+            "--no-drawings", "--no-negatives", "--quiet", "--out", str(out)]
     done = _run_until(repo_root, argv, "epoch   1/30", number, env)
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr
@@ -88,7 +88,7 @@ def test_a_signal_mid_training_saves_the_finished_epochs_whole(number, repo_root
 def test_a_second_signal_does_not_break_the_save(repo_root, test_data_dir, tmp_path, env):
     out = tmp_path / "w.npz"
     argv = ["--data", str(test_data_dir / "mnist_train_sample.npz"), "--epochs", "30", "--hidden", "64",
-            "--no-drawings", "--quiet", "--out", str(out)]
+            "--no-drawings", "--no-negatives", "--quiet", "--out", str(out)]
     process = subprocess.Popen([sys.executable, "train.py", *argv], cwd=repo_root, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     for line in process.stdout:
