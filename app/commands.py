@@ -70,10 +70,20 @@ COMMANDS: tuple[Command, ...] = (
             ("<F2>",), check="stages", button="Stages"),
     Command("open_weights", "Open weights...", "Model", "files.open_weights",
             "open a weights file; Digit Pad starts with it from then on", "Ctrl+L", ("<Control-l>",)),
-    Command("use_bundled_model", "Use the bundled model", "Model", "files.use_bundled_model",
-            "go back to the model that comes with Digit Pad", enabled_when="files.custom_model"),
+    Command("use_bundled_model", "Reset to the bundled model", "Model", "files.use_bundled_model",
+            "go back to the model that comes with Digit Pad (your personal model is kept aside)",
+            enabled_when="files.custom_model"),
     Command("describe_model", "Describe the model", "Model", "describe_model",
             "describe the model in the status line", "Ctrl+I", ("<Control-i>",), separator=True),
+    # Teach it your handwriting (issue 12): say what a drawing is, see your digits, teach.
+    Command("teach", "Teach it my handwriting...", "Model", "start_teach",
+            "fine-tune a copy of the model on your labelled drawings, in the background; then Use it or Discard",
+            "Ctrl+T", ("<Control-t>",), button="Teach", separator=True),
+    Command("my_digits", "My digits...", "Model", "show_my_digits",
+            "your labelled drawings: thumbnails per digit, delete, export and import (.jsonl)"),
+    *(Command(f"label_{digit}", f"This is a {digit}", None, f"label_as_{digit}",
+              "say what the drawing is (or click its bar): it is kept in My digits for Teach",
+              "Ctrl+0..9", (f"<Control-Key-{digit}>",)) for digit in range(10)),
     Command("help", "Keyboard and mouse", "Help", "show_help", "this help", "F1", ("<F1>",), button="Help"),
     Command("about", "About Digit Pad", "Help", "show_about", "version, licence, model and data folder"),
 )
@@ -98,7 +108,9 @@ def help_rows(commands: Iterable[Command] = COMMANDS) -> list[tuple[str, str]]:
     without keys is named by its menu path ('Model > Use the bundled model')."""
     rows = list(GESTURES)
     for cmd in commands:
-        rows.append((cmd.shortcut or f"{cmd.menu} > {cmd.label}", cmd.help))
+        row = (cmd.shortcut or f"{cmd.menu} > {cmd.label}", cmd.help)
+        if row != rows[-1]:  # a family of keys (Ctrl+0..9) is one row
+            rows.append(row)
     return rows
 
 

@@ -103,6 +103,8 @@ def window_state(window: Any) -> dict[str, Any]:
                     "erase": [stroke.erase for stroke in strokes]},
         "help_open": window.help.is_open,
         "about_open": window.about.is_open,
+        "teach": {"state": window.teaching.teacher.state, "fraction": round(window.teaching.teacher.fraction, 3),
+                  "lines": window.teaching.teacher.lines()},
     }
 
 

@@ -6,7 +6,8 @@
     status line: message, model in use           (app.status_bar)
 
 Menus and key bindings come from the command table (app.commands); file and model actions from
-app.file_actions; help and About from app.help_panel. Predictions are recomputed at most once per
+app.file_actions; help and About from app.help_panel; labelling drawings, My digits and Teach from
+app.teach_actions. Predictions are recomputed at most once per
 pass of the event loop: every input event marks the controller dirty and schedules one idle
 callback, so a burst of motion events costs one update. The canvas takes all spare room and
 shrinks, never below its minimum, when the screen is small; the window's minimum size keeps every
@@ -31,6 +32,7 @@ from app.prediction_panel import PredictionPanel
 from model.settings import SettingsStore
 from app.stages_panel import StagesPanel
 from app.status_bar import StatusBar
+from app.teach_actions import TeachActions
 from app.theme import PAD
 from app.toolbar import Toolbar
 from model import userdata
@@ -59,6 +61,7 @@ class DigitPadWindow:
         self.variables = {name: tk.BooleanVar(master=root, value=False) for name in ("eraser", "stages")}
         self.commands = CommandRunner(self, self.variables)
         self.files = FileActions(self, model, settings)
+        self.teaching = TeachActions(self)
         root.configure(menu=self.commands.build_menus(root))
         self._build_panels()
         self.commands.bind_keys(root)
@@ -91,7 +94,7 @@ class DigitPadWindow:
         # The side column keeps its natural size; the canvas takes whatever room is left.
         self.side_column = ttk.Frame(body, padding=(PAD, 0, 0, 0))
         self.side_column.grid(row=0, column=1, sticky="n")
-        self.prediction = PredictionPanel(self.side_column, self.fonts)
+        self.prediction = PredictionPanel(self.side_column, self.fonts, on_bar_click=self.label_as)
         self.prediction.frame.grid(row=0, column=0, sticky="nsew")
         self.grid = GridPanel(self.side_column, controller, on_input=self._input)
         self.grid.frame.grid(row=0, column=1, sticky="nsew", padx=(PAD, 0))
@@ -259,8 +262,30 @@ class DigitPadWindow:
     def show_about(self) -> None:
         self.about.open()
 
+    # Teach it your handwriting (app.teach_actions); label_as_0 .. label_as_9 are the table's Ctrl+digit.
+    def label_as(self, digit: int) -> None:
+        self.teaching.label_as(digit)
+
+    def show_my_digits(self) -> None:
+        self.teaching.show_my_digits()
+
+    def start_teach(self) -> None:
+        self.teaching.start_teach()
+
     def quit(self) -> None:
         if self.files.job is not None:
             self.files.job.cancel()
+        self.teaching.closing()
         self._tell("closing")
         self.root.destroy()
+
+
+def _label_action(digit: int):
+    def label_as_digit(self: DigitPadWindow) -> None:
+        self.label_as(digit)
+    label_as_digit.__name__ = f"label_as_{digit}"
+    return label_as_digit
+
+
+for _digit in range(10):
+    setattr(DigitPadWindow, f"label_as_{_digit}", _label_action(_digit))
