@@ -42,7 +42,7 @@ def label_drawing(store: MyDigits, drawing: Drawing, digit: int) -> str:
     samples = f"{count} sample{'s' if count != 1 else ''}"
     if before is not None and before.label != digit:
         return f"Relabelled as a {sample.label} \u2014 {samples}"
-    return f"Saved as a {sample.label} \u2014 {samples} (Teach uses them)"
+    return f"Saved as a {sample.label} \u2014 {samples}"
 
 
 @dataclass(frozen=True)

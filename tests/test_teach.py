@@ -55,9 +55,9 @@ def unlabelled(drawing: Drawing) -> Drawing:
 
 def test_labelling_stores_the_drawing_and_says_how_many(tmp_path, sample):
     store = MyDigits(tmp_path / "mine.jsonl")
-    assert label_drawing(store, unlabelled(sample[0]), 9).startswith("Saved as a 9 \u2014 1 sample ")
-    assert label_drawing(store, unlabelled(sample[1]), 4).startswith("Saved as a 4 \u2014 2 samples")
-    assert label_drawing(store, unlabelled(sample[0]), 7).startswith("Relabelled as a 7 \u2014 2 samples")
+    assert label_drawing(store, unlabelled(sample[0]), 9) == "Saved as a 9 \u2014 1 sample"
+    assert label_drawing(store, unlabelled(sample[1]), 4) == "Saved as a 4 \u2014 2 samples"
+    assert label_drawing(store, unlabelled(sample[0]), 7) == "Relabelled as a 7 \u2014 2 samples"
     again = MyDigits(tmp_path / "mine.jsonl")
     assert [s.label for s in again.samples] == [7, 4]
     with pytest.raises(SampleStoreError, match="empty"):
