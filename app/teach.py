@@ -10,14 +10,20 @@ store (``app.my_digits``) and returns the sentence for the status line.
                       \\--(an error)-----------> failed    --start--> running
 
 The fine-tune (``preprocessing.personalise.fine_tune``, the code path of ``train.py --fine-tune``)
-runs on a worker thread (``app.worker.Job``) on a COPY of the model in use, so the window keeps
-reading the drawing with the old model meanwhile; its messages reach the Teacher only through
-``Job.poll()`` on the Tk thread. Nothing is written until "Use it": cancel, discard and failure
-leave every file (the bundled weights, the personal model, the settings) as it was.
+teaches a copy of the model in use, read from its file, in a child process (app.teach_process:
+a thread of the app made the window wait for the GIL); a worker thread (``app.worker.Job``)
+relays the child's messages, which reach the Teacher only through ``Job.poll()`` on the Tk
+thread. The window keeps reading the drawing with the old model meanwhile. The child writes only
+into a temporary folder; nothing else is written until "Use it": cancel, discard and failure leave
+every file (the bundled weights, the personal model, the settings) as it was, and remove the
+temporary folder.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -25,9 +31,8 @@ from app.my_digits import MyDigits, SampleStoreError, fingerprint
 from app.worker import Cancelled, Job
 from model.model_files import save_personal_model
 from model.oneline import one_line
-from preprocessing.drawing import Drawing
-from preprocessing.personalise import (FineTuneCancelled, FineTuneError, FineTuneProgress, FineTuneResult,
-                                       FineTuneSettings, mnist_check_set)
+from preprocessing.drawing import Drawing, write_drawings
+from preprocessing.personalise import FineTuneError, FineTuneResult, FineTuneSettings
 
 STATES = ("idle", "running", "done", "cancelled", "failed")
 
@@ -55,40 +60,57 @@ class Base:
     name: str
 
 
+@dataclass
+class Outcome:
+    """A finished fine-tune: the taught model's file (in the temporary folder, with its metadata),
+    the dialog's lines, the figures and counts the child reported."""
+
+    model_path: Path
+    lines: list[str]
+    figures: dict = field(default_factory=dict)
+    taught: int = 0
+    held_out: int = 0
+    seconds: float = 0.0
+
+
 class Teacher:
     """The Teach state machine (see the module docstring).
 
-    settings: the fine-tune's settings; check: () -> the MNIST test digits to measure forgetting
-    on (default: the sample shipped with the app, so the figure is the same on every machine);
-    start_job: starts a Job and arranges for it to be polled (the window: ``worker.poll_every``;
-    tests: ``Job.start`` and call ``poll()`` themselves); on_change(): called on the Tk thread
-    whenever state, progress or result changed.
+    settings: the fine-tune's settings (forgetting is measured on the MNIST test sample shipped
+    with the app, so the figure is the same on every machine); start_job: starts a Job and
+    arranges for it to be polled (the window: ``worker.poll_every``; tests: ``Job.start`` and call
+    ``poll()`` themselves); on_change(): called on the Tk thread whenever state, progress or
+    result changed.
     """
 
     def __init__(self, settings: FineTuneSettings | None = None, *,
-                 check: Callable[[], Any] | None = None,
                  start_job: Callable[[Job], Job] = lambda job: job.start(),
                  on_change: Callable[[], None] = lambda: None) -> None:
         self.settings = settings or FineTuneSettings()
-        self._check = check or (lambda: mnist_check_set(prefer_full=False))
+        #: Run the fine-tune in a thread of this process instead (only to measure what the child
+        #: process saves the window: benchmarks/teach_ui.py --in-thread).
+        self.in_thread = False
         self._start_job = start_job
         self.on_change = on_change
         self.state = "idle"
         self.fraction = 0.0
         self.message = ""
-        self.result: FineTuneResult | None = None
+        self.result: Outcome | None = None
         self.base: Base | None = None
         self.error: str | None = None
         self.job: Job | None = None
+        self.folder: Path | None = None  # the child's temporary folder while it matters
+        self._process = None
 
     @property
     def running(self) -> bool:
         return self.state == "running"
 
     def start(self, base: Base, drawings: Sequence[Drawing]) -> Job:
-        """Fine-tune a copy of ``base.model`` on ``drawings`` in the background. FineTuneError
-        (one line) when a fine-tune is already running or there are too few drawings; nothing
-        starts then."""
+        """Fine-tune a copy of the model in ``base.path`` on ``drawings`` in a child process.
+        FineTuneError (one line) when a fine-tune is already running, the model has no file or
+        there are too few drawings; nothing starts then. OSError when the temporary folder cannot
+        be written."""
         if self.running:
             raise FineTuneError("a fine-tune is already running (Cancel it first)")
         drawings = list(drawings)
@@ -96,16 +118,44 @@ class Teacher:
         if len(labelled) < self.settings.min_drawings:
             raise FineTuneError(f"label at least {self.settings.min_drawings} drawings to teach with "
                                 f"(you have {len(labelled)}): draw a digit, then Ctrl+its digit")
-        settings, check = self.settings, self._check
+        if base.path is None or not Path(base.path).is_file():
+            raise FineTuneError(f"the model in use has no file to teach a copy of ({base.path})")
+        from app.teach_process import FineTuneProcess, settings_to_json
+
+        self._remove_folder()
+        folder = Path(tempfile.mkdtemp(prefix="digitpad-teach-"))
+        try:
+            write_drawings(folder / "drawings.jsonl", labelled)
+            (folder / "spec.json").write_text(json.dumps({
+                "base": str(Path(base.path).resolve()), "drawings": str(folder / "drawings.jsonl"),
+                "settings": settings_to_json(self.settings), "out": str(folder)}))
+        except (OSError, ValueError):
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self.folder = folder
 
         def work(report, cancelled):
-            from preprocessing.personalise import fine_tune
+            if self.in_thread:
+                from app.teach_process import run_spec
+                from preprocessing.personalise import FineTuneCancelled
 
+                try:
+                    done = run_spec(folder / "spec.json", lambda f, m: report((f, m)), stop=cancelled)
+                except FineTuneCancelled:
+                    raise Cancelled() from None
+                return Outcome(Path(done["model"]), list(done["lines"]), dict(done["figures"]), int(done["taught"]),
+                               int(done["held_out"]), float(done["seconds"]))
+            process = self._process = FineTuneProcess(folder / "spec.json")
+            if cancelled.is_set():
+                process.stop()
             try:
-                return fine_tune(base.model, labelled, settings, base_metadata=base.metadata,
-                                 base_path=base.path, check=check(), on_progress=report, stop=cancelled)
-            except FineTuneCancelled:
-                raise Cancelled() from None
+                done = process.run(lambda fraction, message: report((fraction, message)))
+            except RuntimeError:
+                if cancelled.is_set():
+                    raise Cancelled() from None
+                raise
+            return Outcome(Path(done["model"]), list(done["lines"]), dict(done.get("figures") or {}),
+                           int(done.get("taught", 0)), int(done.get("held_out", 0)), float(done.get("seconds", 0)))
 
         self.base, self.result, self.error = base, None, None
         self.state, self.fraction, self.message = "running", 0.0, f"teaching {base.name} your handwriting..."
@@ -118,6 +168,8 @@ class Teacher:
         """Ask the running fine-tune to stop; the state becomes 'cancelled' once it has."""
         if self.running and self.job is not None:
             self.job.cancel()
+            if self._process is not None:
+                self._process.stop()
             self.message = "cancelling..."
             self.on_change()
 
@@ -126,7 +178,10 @@ class Teacher:
         returns its file. OSError when it cannot be written (the state stays 'done')."""
         if self.state != "done" or self.result is None or self.base is None:
             raise FineTuneError("there is no finished fine-tune to use")
-        path = save_personal_model(self.result.model, self.result.metadata(self.base.metadata))
+        from model.weights_io import load_weights
+
+        model, metadata = load_weights(self.result.model_path)
+        path = save_personal_model(model, metadata)
         self._reset()
         return path
 
@@ -145,12 +200,12 @@ class Teacher:
         if self.state == "failed":
             return [f"Could not teach: {self.error}"]
         if self.state == "done" and self.result is not None:
-            return figure_lines(self.result)
+            return list(self.result.lines)
         return []
 
     # ------------------------------------------------------------------ the job's messages (Tk thread)
-    def _progress(self, progress: FineTuneProgress) -> None:
-        self.fraction, self.message = progress.fraction, progress.message
+    def _progress(self, progress: tuple[float, str]) -> None:
+        self.fraction, self.message = progress
         self.on_change()
 
     def _done(self, result: FineTuneResult) -> None:
@@ -159,16 +214,25 @@ class Teacher:
 
     def _failed(self, exc: Exception) -> None:
         self.state, self.error = "failed", one_line(exc)
+        self._remove_folder()
         self.on_change()
 
     def _cancelled(self) -> None:
         self.state, self.result = "cancelled", None
+        self._remove_folder()
         self.on_change()
 
     def _reset(self) -> None:
         self.state, self.result, self.base, self.error, self.fraction, self.message = "idle", None, None, None, 0.0, ""
         self.job = None
+        self._remove_folder()
         self.on_change()
+
+    def _remove_folder(self) -> None:
+        self._process = None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
 
 
 def figure_lines(result: FineTuneResult) -> list[str]:

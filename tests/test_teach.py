@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 
 import pytest
 
 from app.my_digits import MyDigits, SampleStoreError
-from app.teach import Base, Teacher, figure_lines, label_drawing, teach_error
+from app.teach import Base, Teacher, label_drawing, teach_error
 from model.model_files import personal_model_path
 from model.userdata import settings_path
 from model.weights_io import BUNDLED_WEIGHTS, load_weights
@@ -86,13 +87,15 @@ def test_teach_runs_in_the_background_and_use_it_saves_the_personal_model(base, 
     fractions = [f for state, f in seen if state == "running"]
     assert fractions == sorted(fractions) and len(fractions) > 3  # progress arrived, in order
     lines = teacher.lines()
-    assert lines == figure_lines(teacher.result)
+    assert lines == teacher.result.lines and teacher.result.taught == 40 and teacher.result.held_out == 10
     assert lines[0].startswith("Your 10 drawings held out of the teaching: ")
     assert lines[1].startswith("MNIST (shipped sample of 2000 test digits): ")
     assert not personal_model_path().exists()  # nothing is written before Use it
 
+    folder = teacher.folder
     path = teacher.use_it()
     assert path == personal_model_path() and teacher.state == "idle" and teacher.result is None
+    assert not folder.exists()
     model, metadata = load_weights(path)
     personal = metadata["personal"]
     assert personal["base"]["path"] == str(BUNDLED_WEIGHTS) and personal["base"]["sha256"] == bundled
@@ -107,10 +110,11 @@ def test_cancel_leaves_everything_as_it_was(base, sample):
     model_before = {name: a.copy() for name, a in base.model.arrays().items()}
     teacher = Teacher(QUICK.replace(recipe=QUICK.recipe.replace(epochs=3)))
     teacher.start(base, sample)
+    folder = teacher.folder
     teacher.cancel()
     assert teacher.state == "running" and teacher.lines() == ["cancelling..."]
     run(teacher)
-    assert teacher.state == "cancelled" and teacher.result is None
+    assert teacher.state == "cancelled" and teacher.result is None and not folder.exists()
     assert teacher.lines() == ["Cancelled: nothing changed, the model in use is as it was."]
     with pytest.raises(FineTuneError, match="no finished fine-tune"):
         teacher.use_it()
@@ -135,10 +139,26 @@ def test_discard_forgets_the_result_and_writes_nothing(base, sample):
     assert not personal_model_path().exists()
 
 
-def test_a_failing_fine_tune_is_one_line(base, sample):
-    teacher = Teacher(QUICK, check=lambda: (_ for _ in ()).throw(OSError("disk gone\nreally")))
-    teacher.start(base, sample)
+def test_a_failing_fine_tune_is_one_line_and_leaves_no_temporary_folder(base, sample, tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not weights")
+    teacher = Teacher(QUICK)
+    teacher.start(Base(base.model, base.metadata, bad, "bad"), sample)
+    folder = teacher.folder
+    assert folder.is_dir()
     run(teacher)
-    assert teacher.state == "failed" and teacher.lines() == ["Could not teach: disk gone really"]
+    assert teacher.state == "failed" and len(teacher.lines()) == 1
+    assert teacher.lines()[0].startswith("Could not teach: ") and "bad.npz" in teacher.lines()[0]
+    assert not folder.exists()
     teacher.discard()
     assert teacher.state == "idle"
+    with pytest.raises(FineTuneError, match="no file"):
+        teacher.start(Base(base.model, base.metadata, tmp_path / "gone.npz", "gone"), sample)
+
+
+def test_the_child_gets_the_settings_unchanged():
+    from app.teach_process import settings_from_json, settings_to_json
+
+    assert settings_from_json(json.loads(json.dumps(settings_to_json(QUICK)))) == QUICK
+    with pytest.raises(ValueError):
+        settings_from_json({"recipe": {"epochs": -1}})
