@@ -106,7 +106,7 @@ def one_run(idle_s: float, draw: bool, log, in_thread: bool = False) -> dict:
     ticks: list[float] = []
     sched: list[tuple[float, float]] = []
     stages: list[str] = []  # what the fine-tune was doing at each tick (where the long waits fall)
-    phase = {"name": "idle", "started": None, "ended": None, "cursor": 0, "pen": None}
+    phase = {"cursor": 0, "pen": None, "after": None}
 
     def pen_step() -> None:
         drawing_index, stroke_index, x, y = points[phase["cursor"] % len(points)]
@@ -131,9 +131,9 @@ def one_run(idle_s: float, draw: bool, log, in_thread: bool = False) -> dict:
         stages.append(window.teaching.teacher.message)
         if draw:
             pen_step()
-        root.after(TICK_MS, tick)
+        phase["after"] = root.after(TICK_MS, tick)
 
-    root.after(TICK_MS, tick)
+    phase["after"] = root.after(TICK_MS, tick)
     end = time.perf_counter() + idle_s
     while time.perf_counter() < end:
         root.update()
@@ -154,6 +154,8 @@ def one_run(idle_s: float, draw: bool, log, in_thread: bool = False) -> dict:
     busy_sched = np.asarray(sched[first:], float)
     busy_stages = stages[first:]
     state, lines = teacher.state, teacher.lines()
+    root.after_cancel(phase["after"])
+    window.teaching.teacher.discard()
     root.destroy()
     idle_gaps = list(np.diff(idle_ticks) * 1000)
     busy_gaps = list(np.diff(busy_ticks) * 1000)
