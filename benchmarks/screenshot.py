@@ -48,10 +48,13 @@ def pick_drawing(weights: Path, digit: int):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weights", metavar="PATH", default=str(BUNDLED_WEIGHTS))
-    parser.add_argument("--digit", type=int, default=7, choices=range(10), metavar="0-9")
+    parser.add_argument("--weights", metavar="PATH", default=str(BUNDLED_WEIGHTS),
+                        help="weights file the app reads (default: the bundled weights)")
+    parser.add_argument("--digit", type=int, default=7, choices=range(10), metavar="0-9",
+                        help="which digit is drawn, from the sample drawings (default 7)")
     parser.add_argument("--no-stages", action="store_true", help="leave the pipeline stages hidden")
-    parser.add_argument("--out", metavar="PATH", default=str(DEFAULT_OUT))
+    parser.add_argument("--out", metavar="PATH", default=str(DEFAULT_OUT),
+                        help="where the PNG is written (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     out = Path(args.out)
