@@ -23,6 +23,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -30,6 +31,8 @@ from model.oneline import one_line
 
 #: A line the child prints is at most this long (the parent never reads an unbounded line).
 MAX_LINE = 64 * 1024
+#: The child reports progress at most this often (seconds).
+PROGRESS_EVERY_S = 0.1
 
 
 def settings_to_json(settings) -> dict:
@@ -122,8 +125,18 @@ def child(spec_path: str) -> int:
         sys.stdout.write(json.dumps(message) + "\n")
         sys.stdout.flush()
 
+    last = [0.0]
+
+    def progress(fraction: float, message: str) -> None:
+        # At most ten a second: each message wakes the app's relay thread, which then holds the
+        # GIL the window's thread needs (a progress bar moves no better for more).
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_S:
+            last[0] = now
+            say({"progress": fraction, "message": message})
+
     try:
-        say({"done": run_spec(spec_path, lambda fraction, message: say({"progress": fraction, "message": message}))})
+        say({"done": run_spec(spec_path, progress)})
         return 0
     except Exception as exc:  # reported to the window in one line, never a traceback
         say({"error": one_line(exc)})
