@@ -47,6 +47,11 @@ from model import userdata
 from preprocessing.raster import DEFAULT_CANVAS_PX
 
 
+PLACEHOLDER = "Draw a digit here"
+#: The empty canvas while the network reads an example (View > Examples).
+EXAMPLE_PLACEHOLDER = "The grid holds an example:\ndraw here to replace it"
+
+
 class DigitPadWindow:
     """The main window in `root` (a fresh tk.Tk, or a Toplevel in tests).
 
@@ -192,6 +197,7 @@ class DigitPadWindow:
         self.grid.show(reading, force)
         if self.stages_visible:
             self.stages.show(reading)
+        self.canvas.set_placeholder(EXAMPLE_PLACEHOLDER if reading.source == "example" else PLACEHOLDER)
         if self.evidence_visible:
             explanation = self.insight.explain(reading)
             self.grid.show_evidence(reading, None if explanation is None else evidence(explanation))
