@@ -208,8 +208,12 @@ class ExamplesView:
         window.update_idletasks()
         top = self.master.winfo_toplevel()
         size = (window.winfo_reqwidth(), window.winfo_reqheight())
-        x, y = on_screen((top.winfo_rootx() + top.winfo_width() - size[0], top.winfo_rooty() + 60), size,
-                         (window.winfo_screenwidth(), window.winfo_screenheight()))
+        screen = (window.winfo_screenwidth(), window.winfo_screenheight())
+        below = top.winfo_rooty() + top.winfo_height() + 30
+        # Below the main window when there is room, else over the canvas (empty while an example
+        # is read), leaving the prediction and the grid in sight.
+        x, y = on_screen((top.winfo_rootx(), below if below + size[1] <= screen[1] else top.winfo_rooty() + 60),
+                         size, screen)
         window.geometry(f"+{x}+{y}")
         self._on_change()
 
