@@ -40,7 +40,7 @@ def summary_rows(card: ModelCard) -> list[tuple[str, str]]:
         loss = f", loss {card.mnist_test_loss:.4f}" if card.mnist_test_loss is not None else ""
         rows.append(("MNIST test", f"accuracy {card.mnist_test_accuracy * 100:.2f} %{loss}"))
     if card.per_class_accuracy is not None:
-        rows.append(("Accuracy per digit", "   ".join(
+        rows.append(("Accuracy per digit", "  ".join(
             f"{d}: {a * 100:.1f} %" if a is not None else f"{d}: -" for d, a in enumerate(card.per_class_accuracy))))
     rows += [(name.capitalize(), value) for name, value in card.recipe]
     rows += [(name[:1].upper() + name[1:], value) for name, value in card.drawn_figures]
@@ -94,7 +94,7 @@ class ModelCardView:
         for row, (what, text) in enumerate(summary_rows(card)):
             ttk.Label(summary, text=what, style="Card.TLabel", font=self.fonts.bold).grid(
                 row=row, column=0, sticky="nw", padx=(0, 14), pady=1)
-            ttk.Label(summary, text=text, style="Card.TLabel", wraplength=700, justify="left").grid(
+            ttk.Label(summary, text=text, style="Card.TLabel", wraplength=740, justify="left").grid(
                 row=row, column=1, sticky="w", pady=1)
         notebook.add(summary, text="Summary")
         self._photos = []
