@@ -209,7 +209,8 @@ class ExamplesView:
         top = self.master.winfo_toplevel()
         size = (window.winfo_reqwidth(), window.winfo_reqheight())
         screen = (window.winfo_screenwidth(), window.winfo_screenheight())
-        below = top.winfo_rooty() + top.winfo_height() + 30
+        height = top.winfo_height() if top.winfo_ismapped() else top.winfo_reqheight()  # opened at start
+        below = top.winfo_rooty() + height + 30
         # Below the main window when there is room, else over the canvas (empty while an example
         # is read), leaving the prediction and the grid in sight.
         x, y = on_screen((top.winfo_rootx(), below if below + size[1] <= screen[1] else top.winfo_rooty() + 60),

@@ -95,11 +95,15 @@ class UnitView:
     lines: tuple[str, ...]
 
 
-def unit_view(explainer: Explainer, explanation: Explanation | None, layer: int, unit: int) -> UnitView:
-    """The detail of `unit` of hidden `layer` for the current explanation (None: nothing drawn)."""
+def unit_view(explainer: Explainer, explanation: Explanation | None, layer: int, unit: int, *,
+              pattern: bool = True) -> UnitView:
+    """The detail of `unit` of hidden `layer` for the current explanation (None: nothing drawn);
+    pattern=False leaves the picture out (an empty array) when the one shown is still right."""
     image = None if explanation is None else explanation.image
-    pattern = explainer.unit_pattern(layer, unit, image)
-    picture = heatmaps.enlarge(heatmaps.weights_rgb(pattern), UNIT_PX)
+    if pattern:
+        picture = heatmaps.enlarge(heatmaps.weights_rgb(explainer.unit_pattern(layer, unit, image)), UNIT_PX)
+    else:
+        picture = np.zeros((0, 0, 3), np.uint8)
     if explanation is None:
         activation = contribution = 0.0
     else:
@@ -219,6 +223,8 @@ class NetworkView:
             text = self.bars.create_text(BARS_WIDTH - 2, y + BAR_ROW_PX / 2, text="", anchor="e",
                                          font=self.fonts.small, fill=MUTED)
             self._bar_items.append((label, bar, text))
+        self._bar_looks: dict[int, tuple] = {}
+        self._pattern_key: tuple | None = None
         self.unit_title = ttk.Label(window, text="Unit", style="Card.TLabel", font=self.fonts.bold)
         self.unit_title.grid(row=2, column=column + 1, sticky="w")
         side = 28 * UNIT_PX
@@ -248,7 +254,8 @@ class NetworkView:
         window, top = self.window, self.master.winfo_toplevel()
         window.update_idletasks()
         size = (window.winfo_reqwidth(), window.winfo_reqheight())
-        x, y = on_screen((top.winfo_rootx(), top.winfo_rooty() + top.winfo_height() + 30), size,
+        height = top.winfo_height() if top.winfo_ismapped() else top.winfo_reqheight()  # opened at start
+        x, y = on_screen((top.winfo_rootx(), top.winfo_rooty() + height + 30), size,
                          (window.winfo_screenwidth(), window.winfo_screenheight()))
         window.geometry(f"+{x}+{y}")
 
@@ -302,12 +309,23 @@ class NetworkView:
             photo.paste(image)
 
     def _show_bars(self, reading: Reading) -> None:
+        """Touch only the bars whose look changed, in one Tcl evaluation (each call is a round trip)."""
         length = BARS_WIDTH - 44 - 20
+        path, commands = self.bars._w, []
         for row, (label, bar, text) in zip(output_rows(reading), self._bar_items):
             y = row.digit * BAR_ROW_PX
-            self.bars.coords(bar, 20, y + 3, 20 + round(row.probability * length), y + BAR_ROW_PX - 3)
-            self.bars.itemconfigure(bar, fill=row.colour)
-            self.bars.itemconfigure(text, text="" if reading.probabilities is None else f"{row.probability:.0%}")
+            look = (round(row.probability * length), row.colour,
+                    "" if reading.probabilities is None else f"{row.probability:.0%}")
+            old = self._bar_looks.get(row.digit)
+            if old is None or look[0] != old[0]:
+                commands.append(f"{path} coords {bar} 20 {y + 3} {20 + look[0]} {y + BAR_ROW_PX - 3}")
+            if old is None or look[1] != old[1]:
+                commands.append(f"{path} itemconfigure {bar} -fill {look[1]}")
+            if old is None or look[2] != old[2]:
+                commands.append(f"{path} itemconfigure {text} -text {{{look[2]}}}")
+            self._bar_looks[row.digit] = look
+        if commands:
+            self.bars.tk.eval("\n".join(commands))
 
     def _show_unit(self) -> None:
         explainer = self.insight.explainer
@@ -326,12 +344,18 @@ class NetworkView:
             self.shown_unit = None
             self.unit_canvas.itemconfigure("picture", image="")
             self._photos.pop("unit", None)
+            self._pattern_key = None
             self._text(self.unit_title, "Unit")
             self._text(self.unit_label, HINT)
             return
-        unit = unit_view(explainer, self._explanation, *chosen)
+        # A first-layer unit's weights do not change with the input: painted once while it is shown.
+        key = (explainer.model, chosen) if chosen[0] == 0 else None
+        repaint = key is None or key != self._pattern_key
+        unit = unit_view(explainer, self._explanation, *chosen, pattern=repaint)
         self.shown_unit = unit
-        self._paint("unit", unit.pattern, self.unit_canvas)
+        if repaint:
+            self._paint("unit", unit.pattern, self.unit_canvas)
+        self._pattern_key = key
         self._text(self.unit_title, unit.lines[0] + (" (kept)" if chosen == self.pinned else ""))
         self._text(self.unit_label, "\n".join(unit.lines[1:]))
 

@@ -194,13 +194,14 @@ class DigitPadWindow:
     def _show(self, reading: Reading, force: bool = False) -> None:
         self.shown = reading
         self.prediction.show(reading, force)
-        self.grid.show(reading, force)
+        if self.evidence_visible:  # the overlay paints the grid instead of the plain shades
+            explanation = self.insight.explain(reading)
+            self.grid.show_evidence(reading, None if explanation is None else evidence(explanation))
+        else:
+            self.grid.show(reading, force)
         if self.stages_visible:
             self.stages.show(reading)
         self.canvas.set_placeholder(EXAMPLE_PLACEHOLDER if reading.source == "example" else PLACEHOLDER)
-        if self.evidence_visible:
-            explanation = self.insight.explain(reading)
-            self.grid.show_evidence(reading, None if explanation is None else evidence(explanation))
         self.network.show(reading, force)
         if reading.title != self.title:
             self.title = reading.title
