@@ -200,7 +200,7 @@ class ExamplesView:
         ttk.Label(window, text="Framed red: read wrong by the model in use; blue: loaded. Click one to load it.",
                   style="Muted.TLabel").grid(row=5, column=0, sticky="w", pady=(4, 0))
         ttk.Label(window, text=ATTRIBUTION, style="Muted.TLabel").grid(row=6, column=0, sticky="w")
-        window.bind("<Escape>", lambda e: (self.close(), "break")[1])
+        window.bind("<Escape>", lambda e: (self._closed_by_person(), "break")[1])
         for key in ("<r>", "<R>"):
             window.bind(key, lambda e: (self.load_random(), "break")[1])
         window.protocol("WM_DELETE_WINDOW", self._closed_by_person)

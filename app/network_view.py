@@ -244,7 +244,7 @@ class NetworkView:
         self._legend_photos.append(ImageTk.PhotoImage(plots.weights_legend(width=180, height=40), master=window))
         tk.Label(window, image=self._legend_photos[-1], background=CARD, borderwidth=0).grid(
             row=5, column=column + 1, sticky="nw")
-        window.bind("<Escape>", lambda e: (self.close(), "break")[1])
+        window.bind("<Escape>", lambda e: (self._closed_by_person(), "break")[1])
         window.protocol("WM_DELETE_WINDOW", self._closed_by_person)
         self._place()
         self._on_change()

@@ -156,6 +156,12 @@ def test_the_network_view_costs_nothing_while_closed(window):
     window.commands.run("network")
     window.commands.run("network")
     pump(window)
+    assert not window.network.is_open
+    window.commands.run("network")
+    pump(window)
+    window.network.window.event_generate("<Escape>")  # closed with its own key: the menu entry follows
+    pump(window)
+    assert not window.network.is_open and not window.variables["network"].get()
     calls = []
     window.insight.explain = lambda reading: calls.append(reading)
     window.load_example(bundled_examples().example(1))
