@@ -159,6 +159,8 @@ def test_the_network_view_costs_nothing_while_closed(window):
     assert not window.network.is_open
     window.commands.run("network")
     pump(window)
+    window.network.window.focus_force()
+    pump(window)
     window.network.window.event_generate("<Escape>")  # closed with its own key: the menu entry follows
     pump(window)
     assert not window.network.is_open and not window.variables["network"].get()
