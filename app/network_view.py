@@ -7,13 +7,15 @@ next), the units that push the reading most toward the top digit framed sky blue
 pushing toward the runner-up amber (`Explanation.strongest_units`), the outputs as bars. Hovering
 a unit shows its incoming first-layer weights (for a deeper unit: its weights traced back through
 the units active now) as a 28x28 picture, with its activation and contribution; a click keeps that
-unit shown. What to draw is decided by headless functions (`layer_views`, `unit_view`,
+unit shown. It is painted at most FRAME_MS apart, after the main window's update, with the latest
+reading. What to draw is decided by headless functions (`layer_views`, `unit_view`,
 `output_rows`); the window only paints them.
 
 Shapes: a layer of n units is shown as `heatmaps.grid_shape(n)` cells of `layer_cell_px(n)` pixels.
 """
 from __future__ import annotations
 
+import time
 import tkinter as tk
 from dataclasses import dataclass
 from tkinter import ttk
@@ -29,6 +31,8 @@ from app.theme import BAR_FILL, BAR_TRACK, BORDER, CARD, MUTED, PAD, TEXT, Fonts
 from model import heatmaps, plots
 from model.explain import Explainer, Explanation
 
+#: The view is painted at most once in this many milliseconds (25 a second: live to the eye).
+FRAME_MS = 40
 #: Framed units per layer, each way.
 TOP_UNITS = 5
 #: A layer's grid is at most this wide on screen (pixels); cells are 2 to 8 pixels.
@@ -173,6 +177,9 @@ class NetworkView:
         self._explanation: Explanation | None = None
         self._reading: Reading | None = None
         self._photos: dict[str, ImageTk.PhotoImage] = {}
+        self._pending: Reading | None = None
+        self._job: str | None = None
+        self._painted_at = 0.0
 
     @property
     def is_open(self) -> bool:
@@ -261,6 +268,9 @@ class NetworkView:
 
     def close(self) -> None:
         if self.window is not None:
+            if self._job is not None:
+                self.window.after_cancel(self._job)
+                self._job = None
             if self.window.winfo_exists():
                 self.window.destroy()
             self.window = None
@@ -274,9 +284,36 @@ class NetworkView:
 
     # ------------------------------------------------------------------ painting
     def show(self, reading: Reading, force: bool = False) -> None:
-        """Paint `reading` (its explanation comes from the shared insight)."""
-        if not self.is_open or (reading is self._reading and not force):
+        """Paint `reading` soon: at once when the last paint is FRAME_MS old (or force), otherwise
+        once it is, and only the latest reading then. Painting this window costs more than the
+        main window's update; at most one paint a frame keeps it from delaying the pen."""
+        if not self.is_open:
             return
+        self._pending = reading
+        if force:
+            self._paint_pending(force=True)
+            return
+        if self._job is None:
+            wait = FRAME_MS - (time.perf_counter() - self._painted_at) * 1000
+            self._job = self.window.after(max(0, int(wait)), self._paint_pending)
+
+    @property
+    def behind(self) -> bool:
+        """True while a reading waits for the next paint."""
+        return self._job is not None
+
+    def _paint_pending(self, force: bool = False) -> None:
+        if self._job is not None:
+            self.window.after_cancel(self._job)
+            self._job = None
+        reading, self._pending = self._pending, None
+        if reading is None or not self.is_open:
+            return
+        self._painted_at = time.perf_counter()
+        if force or reading is not self._reading:
+            self._paint(reading)
+
+    def _paint(self, reading: Reading) -> None:
         self._reading = reading
         explainer = self.insight.explainer
         explanation = self.insight.explain(reading)
@@ -289,7 +326,7 @@ class NetworkView:
         sizes = explainer.hidden_sizes if explainer is not None else []
         self.layers = layer_views(sizes, explanation, self._scales)
         for layer, (view, canvas) in enumerate(zip(self.layers, self.layer_canvases)):
-            self._paint(f"layer{layer}", view.picture, canvas)
+            self._put(f"layer{layer}", view.picture, canvas)
         self._show_bars(reading)
         self._show_unit()
 
@@ -298,7 +335,7 @@ class NetworkView:
         if label.cget("text") != text:  # a label change costs a relayout; most updates keep the text
             label.configure(text=text)
 
-    def _paint(self, key: str, array: np.ndarray, canvas: tk.Canvas) -> None:
+    def _put(self, key: str, array: np.ndarray, canvas: tk.Canvas) -> None:
         """Show an RGB array on `canvas`, into the same photo image from one update to the next."""
         image = Image.fromarray(np.ascontiguousarray(array), "RGB")
         photo = self._photos.get(key)
@@ -354,7 +391,7 @@ class NetworkView:
         unit = unit_view(explainer, self._explanation, *chosen, pattern=repaint)
         self.shown_unit = unit
         if repaint:
-            self._paint("unit", unit.pattern, self.unit_canvas)
+            self._put("unit", unit.pattern, self.unit_canvas)
         self._pattern_key = key
         self._text(self.unit_title, unit.lines[0] + (" (kept)" if chosen == self.pinned else ""))
         self._text(self.unit_label, "\n".join(unit.lines[1:]))

@@ -6,7 +6,7 @@ import pytest
 
 from app.controller import DigitPadController, Reading
 from app.evidence_view import AGAINST_HEX, TOWARD_HEX
-from app.network_view import (TOP_UNITS, UNIT_PX, default_unit, heading, layer_cell_px, layer_views,
+from app.network_view import (FRAME_MS, TOP_UNITS, UNIT_PX, default_unit, heading, layer_cell_px, layer_views,
                               output_rows, unit_view)
 from model import heatmaps
 from model.examples import bundled_examples
@@ -143,12 +143,32 @@ def test_f4_opens_the_network_view_which_follows_the_input_and_shows_a_hovered_u
     canvas.event_generate("<Motion>", x=side // 2, y=side * 4 // 5, state=0x100)
     canvas.event_generate("<ButtonRelease-1>", x=side // 2, y=side * 4 // 5)
     pump(window)
+    window.root.after(FRAME_MS + 5)  # the view paints at most once a frame
+    pump(window)
     drawn = window.controller.reading()
-    assert view._reading is drawn and drawn.source == "canvas"
+    assert view._reading is drawn and drawn.source == "canvas" and not view.behind
     # Closed by the window manager: the menu entry is unticked.
     top.tk.eval(top.protocol("WM_DELETE_WINDOW"))
     pump(window)
     assert not view.is_open and not window.variables["network"].get()
+
+
+@pytest.mark.gui
+def test_the_view_paints_at_most_once_a_frame_and_then_the_latest_reading(window):
+    window.commands.run("network")
+    pump(window)
+    view = window.network
+    painted = []
+    paint = view._paint
+    view._paint = lambda reading: (painted.append(reading), paint(reading))
+    examples = bundled_examples()
+    for position in range(5):  # five readings within one frame
+        window.load_example(examples.example(position))
+        window._update()
+    assert len(painted) <= 2 and view.behind
+    window.root.after(FRAME_MS + 5)
+    pump(window)
+    assert painted[-1] is window.controller.reading() and not view.behind
 
 
 @pytest.mark.gui
