@@ -131,7 +131,8 @@ ALL_VIEWS_TARGETS = dict(TARGETS, startup_s=1.0)
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--weights", metavar="PATH", help="weights file (default: the bundled weights)")
-    parser.add_argument("--startup-runs", type=int, default=5)
+    parser.add_argument("--startup-runs", type=int, default=5,
+                        help="times the window is started to measure start-up; the median is shown (default 5)")
     parser.add_argument("--drawings", type=int, default=50, help="sample drawings drawn for the latency run")
     parser.add_argument("--strokes", type=int, default=2000, help="strokes drawn and cleared for the memory run")
     parser.add_argument("--pause-ms", type=float, default=8.0, help="time between pointer moves while drawing")

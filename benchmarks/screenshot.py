@@ -76,12 +76,16 @@ def pick_drawing(weights: Path, digit: int):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weights", metavar="PATH", default=str(BUNDLED_WEIGHTS))
-    parser.add_argument("--digit", type=int, default=7, choices=range(10), metavar="0-9")
+    parser.add_argument("--weights", metavar="PATH", default=str(BUNDLED_WEIGHTS),
+                        help="weights file the app reads (default: the bundled weights)")
+    parser.add_argument("--digit", type=int, default=7, choices=range(10), metavar="0-9",
+                        help="which digit is drawn, from the sample drawings (default 7)")
     parser.add_argument("--no-stages", action="store_true", help="leave the pipeline stages hidden")
     parser.add_argument("--views", action="store_true",
                         help=f"the evidence overlay and the network view (default out: {VIEWS_OUT.name})")
-    parser.add_argument("--out", metavar="PATH", default=None)
+    parser.add_argument("--out", metavar="PATH", default=None,
+                        help=f"where the PNG is written (default: {DEFAULT_OUT.name}, or {VIEWS_OUT.name} "
+                             "with --views, in benchmarks/results)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     out = Path(args.out) if args.out else VIEWS_OUT if args.views else DEFAULT_OUT

@@ -92,7 +92,8 @@ def test_teaching_a_mirrored_writer_improves_their_held_out_drawings(base, mirro
     assert result.mnist_after.accuracy >= result.mnist_before.accuracy - 0.03
     assert result.mnist_change == pytest.approx(result.mnist_after.accuracy - result.mnist_before.accuracy)
     lines = result.summary_lines()
-    assert lines[1].startswith("your 20 held-out drawings: 50.0 % before")
+    before, after = result.before.accuracy * 100, result.after.accuracy * 100
+    assert lines[1] == f"your 20 held-out drawings: {before:.1f} % before, {after:.1f} % after"
     assert "shipped sample of 2000 test digits" in lines[2]
 
 
