@@ -69,7 +69,7 @@ COMMANDS: tuple[Command, ...] = (
             "show or hide the pipeline stages, from the strokes to the network's input", "F2",
             ("<F2>",), check="stages", button="Stages"),
     Command("evidence", "Evidence overlay", "View", "apply_evidence",
-            "colour the grid by how each pixel pushes the reading toward the top digit or the runner-up", "F3",
+            "colour the grid: ink for the top digit blue, ink for the runner-up orange", "F3",
             ("<F3>",), check="evidence"),
     Command("network", "Network view", "View", "apply_network",
             "show every layer's activations live; hover or click a unit for its weights", "F4",
