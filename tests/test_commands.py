@@ -59,7 +59,7 @@ def test_the_model_menu_keeps_the_bundled_model_one_action_away():
 
 @pytest.fixture
 def runner(toplevel):
-    variables = {name: tk.BooleanVar(master=toplevel, value=False) for name in ("eraser", "stages")}
+    variables = {c.check: tk.BooleanVar(master=toplevel, value=False) for c in COMMANDS if c.check}
     return CommandRunner(Target(), variables)
 
 

@@ -453,3 +453,28 @@ def test_the_app_replay_and_training_renders_share_one_brush_range_and_canvas_si
         == (raster.MIN_BRUSH_FRACTION, raster.MAX_BRUSH_FRACTION)
     assert DigitPadController(mlp).canvas_px == raster.DEFAULT_CANVAS_PX == build_parser().get_default("canvas")
     assert f"default {raster.DEFAULT_CANVAS_PX}" in build_parser().format_help()
+
+
+def test_a_ready_input_is_what_the_network_reads_until_the_canvas_takes_over(controller):
+    draw(controller, SEVEN)
+    strokes = controller.strokes
+    image = np.zeros((28, 28), np.float32)
+    image[5:20, 12:15] = 0.8
+    image[0, 0] = 1.7  # clipped to the input's range
+    controller.show_input(image, "example")
+    reading = controller.reading()
+    assert reading.source == "example" and not controller.strokes and reading.input[0, 0] == 1.0
+    np.testing.assert_array_equal(reading.input[5:20, 12:15], np.float32(0.8))
+    probabilities = controller.model.predict_proba(np.clip(image, 0, 1))
+    np.testing.assert_allclose(reading.probabilities, probabilities, rtol=1e-4, atol=1e-6)
+    controller.edit_cell(0, 1, 1.0)  # cell edits edit the example
+    assert controller.reading().source == "example" and controller.reading().input[0, 1] == 1.0
+    assert controller.undo()  # the strokes come back, and with them the canvas's own input
+    assert controller.strokes == strokes and controller.reading().source == "canvas"
+    controller.show_input(image)
+    controller.clear()
+    assert controller.reading().verdict == "empty"
+    with pytest.raises(ValueError, match="28, 28"):
+        controller.show_input(np.zeros((27, 28)))
+    with pytest.raises(ValueError):
+        controller.show_input(np.full((28, 28), np.nan))
