@@ -74,6 +74,9 @@ class PredictionPanel:
         self.message_label = tk.Label(self.frame, text="", font=fonts.message, background=CARD, foreground=TEXT,
                                       anchor="w", justify="left", width=1)
         self.message_label.grid(row=1, column=1, sticky="sew", padx=(0, PAD), pady=(4, 0))
+        # A long message ("That doesn't look like a digit") wraps inside the card rather than being cut.
+        self.message_label.bind("<Configure>", lambda event: self.message_label.configure(
+            wraplength=max(event.width - 4, 40)))
         self.detail_label = tk.Label(self.frame, text="", font=fonts.body, background=CARD, foreground=MUTED,
                                      anchor="w", justify="left", width=1)
         self.detail_label.grid(row=2, column=1, sticky="new", padx=(0, PAD))

@@ -128,6 +128,30 @@ def test_starts_empty_and_says_draw_a_digit(running):
     assert state["canvas"]["size"] >= 400
 
 
+def star(points: int = 5) -> Drawing:
+    """A five-pointed star in one stroke, as a person draws it (each point joined to the second next)."""
+    corners = [(0.5 + 0.36 * np.sin(2 * np.pi * k * 2 / points), 0.5 - 0.36 * np.cos(2 * np.pi * k * 2 / points))
+               for k in range(points + 1)]
+    stroke = [tuple(a + (b - a) * t / 12 for a, b in zip(start, end))
+              for start, end in zip(corners, corners[1:]) for t in range(12)] + [corners[-1]]
+    return Drawing(strokes=[stroke], label=None, writer=None)
+
+
+@pytest.mark.gui
+def test_a_star_is_not_a_digit(running, weights, artifacts_dir):
+    if not weights[1]:
+        pytest.skip("needs the bundled weights (their verdict rule)")
+    running.clear()
+    running.draw(star())
+    state = running.settle()
+    assert state["verdict"] == "not_digit", state["title"]
+    assert state["title"] == "Digit Pad - not a digit" == running.title()
+    assert state["message"] == "That doesn't look like a digit"
+    assert np.array(state["probabilities"]).shape == (10,)  # the bars stay, muted
+    running.screenshot().save(artifacts_dir / "window_star.png")
+    running.clear()
+
+
 @pytest.mark.gui
 def test_drawing_a_digit_updates_title_grid_and_bars(running, clear_drawing, weights, artifacts_dir):
     running.clear()
