@@ -1,6 +1,6 @@
 """`python -m app` and the `digit-pad` console script: start the Digit Pad window.
 
-    digit-pad [--weights PATH | --bundled] [--drawing FILE.jsonl]
+    digit-pad [--weights PATH | --bundled] [--drawing FILE.jsonl | --image FILE]
     digit-pad --version | --where
 
 The model: `--weights PATH` > `--bundled` > the model chosen in the app last time (remembered in
@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start with the bundled model and forget the model chosen in the app")
     parser.add_argument("--drawing", metavar="FILE.jsonl", default=None,
                         help="open this drawing (the file's first) at start")
+    parser.add_argument("--image", metavar="FILE", default=None,
+                        help="open this picture of a digit at start (PNG, JPEG, BMP, GIF, TIFF, WebP)")
     parser.add_argument("--state-file", metavar="PATH", default=None,
                         help="debugging/testing: rewrite the window's state as JSON to PATH after each update")
     parser.add_argument("--profile", metavar="PATH", default=os.environ.get("DIGITPAD_PROFILE"),
@@ -80,6 +82,8 @@ def open_window(args: argparse.Namespace, root) -> "DigitPadWindow":
     attach(window, Path(args.state_file) if args.state_file else None, Path(args.profile) if args.profile else None)
     if args.drawing:
         window.files.open_drawing_file(Path(args.drawing))
+    if args.image:
+        window.files.open_image_file(Path(args.image))
     return window
 
 

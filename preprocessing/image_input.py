@@ -45,8 +45,10 @@ DIGIT_SIDE = 128
 #: Pictures smaller than this (larger side, pixels) are taken as evenly lit (bitmaps, MNIST crops):
 #: a local paper estimate would need a window wider than their strokes.
 MIN_LEVELLING_SIDE = 64
-#: The paper brightness is the maximum over windows of this fraction of the larger side.
-PAPER_WINDOW = 0.12
+#: The paper brightness is a grey closing over windows of this fraction of the larger side ...
+PAPER_WINDOW = 0.3
+#: ... estimated on a grid of block means at most this many blocks on a side.
+COARSE_SIDE = 150
 #: Darkness below this (relative to the paper) anywhere in the picture: no ink at all.
 MIN_CONTRAST = 0.12
 #: The ink threshold is at least this fraction of the darkest ink (99.9th percentile).
@@ -96,21 +98,26 @@ class PictureInk:
 
 # ----------------------------------------------------------------------------- 1. the picture
 
-def work_picture(grey: np.ndarray) -> np.ndarray:
-    """Brightness (H, W) in [0, 1] -> (h, w) float32 with light paper, larger side <= WORK_SIDE.
-
-    Reduced by an integer area average; the paper is judged by the border's median brightness
-    (the whole picture's when the border is ambiguous), as `pipeline.raster_from_image` does.
-    """
+def reduce_picture(grey: np.ndarray) -> np.ndarray:
+    """Brightness (H, W) -> float32 (h, w), reduced by an integer area average so that its larger
+    side is at most WORK_SIDE (what an app keeps of a big photo)."""
     grey = np.nan_to_num(np.asarray(grey, np.float32), nan=1.0)
     factor = int(math.ceil(max(grey.shape) / WORK_SIDE))
     if factor > 1:
-        h, w = (grey.shape[0] // factor) * factor, (grey.shape[1] // factor) * factor
-        if h == 0 or w == 0:  # a very thin strip: keep at least one row or column
-            grey = np.pad(grey, ((0, max(0, factor - grey.shape[0])), (0, max(0, factor - grey.shape[1]))),
-                          mode="edge")
-            h, w = (grey.shape[0] // factor) * factor, (grey.shape[1] // factor) * factor
-        grey = grey[:h, :w].reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3), dtype=np.float32)
+        # A strip thinner than the factor is padded with its own edge, so one row or column is left.
+        grey = np.pad(grey, ((0, (-grey.shape[0]) % factor), (0, (-grey.shape[1]) % factor)), mode="edge")
+        h, w = grey.shape
+        grey = grey.reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3), dtype=np.float32)
+    return np.clip(grey, 0.0, 1.0).astype(np.float32)
+
+
+def work_picture(grey: np.ndarray) -> np.ndarray:
+    """Brightness (H, W) in [0, 1] -> (h, w) float32 with light paper, larger side <= WORK_SIDE.
+
+    Reduced by `reduce_picture`; the paper is judged by the border's median brightness (the whole
+    picture's when the border is ambiguous), as `pipeline.raster_from_image` does.
+    """
+    grey = reduce_picture(grey)
     h, w = grey.shape
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]) if h >= 3 and w >= 3 else grey.ravel()
     paper = float(np.median(border))
@@ -125,22 +132,23 @@ def work_picture(grey: np.ndarray) -> np.ndarray:
 def level_lighting(picture: np.ndarray) -> np.ndarray:
     """Light-paper brightness (h, w) -> darkness relative to the local paper, (h, w) float32 in [0, 1].
 
-    The paper's brightness is the maximum over windows of PAPER_WINDOW of the larger side (a stroke
-    is narrower than that, so each window sees paper), blurred, taken on a coarse grid for speed.
-    Dividing by it undoes gradient lighting and shadows, which scale the light reaching the page.
-    Small pictures are taken as evenly lit: their paper is one level.
+    The paper's brightness is a grey closing of the picture (a maximum then a minimum over windows
+    of PAPER_WINDOW of the larger side), taken on a coarse grid of block means for speed: strokes
+    narrower than the window vanish from it, while the edge of a shadow, wider than any window,
+    stays where it is. Dividing by it undoes gradient lighting and shadows, which scale the light
+    reaching the page. Small pictures are taken as evenly lit: their paper is one level.
     """
     h, w = picture.shape
     if max(h, w) < MIN_LEVELLING_SIDE:
         paper = np.full_like(picture, max(float(np.percentile(picture, 90)), 1e-3))
     else:
-        step = max(1, max(h, w) // 64)
+        step = max(1, int(math.ceil(max(h, w) / COARSE_SIDE)))
         hc, wc = -(-h // step), -(-w // step)
         padded = np.pad(picture, ((0, hc * step - h), (0, wc * step - w)), mode="edge")
-        coarse = padded.reshape(hc, step, wc, step).max(axis=(1, 3))
+        coarse = padded.reshape(hc, step, wc, step).mean(axis=(1, 3))
         size = max(3, int(round(PAPER_WINDOW * max(hc, wc))))
-        coarse = ndimage.maximum_filter(coarse, size=size, mode="nearest")
-        coarse = ndimage.gaussian_filter(coarse, sigma=size / 3.0, mode="nearest")
+        coarse = ndimage.grey_closing(coarse, size=(size, size), mode="nearest")
+        coarse = ndimage.gaussian_filter(coarse, sigma=1.0, mode="nearest")
         paper = ndimage.zoom(coarse, (h / hc, w / wc), order=1, mode="nearest", grid_mode=True)[:h, :w]
         paper = np.maximum(paper, picture)  # a pixel is never brighter than its paper
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -234,8 +242,8 @@ def suppress_rules(mask: np.ndarray) -> np.ndarray:
         rules &= mask
         if not rules.any():
             continue
-        crossing = run_lengths(mask, 0 if axis == 1 else 1)
-        thickness = float(np.median(crossing[rules]))
+        crossing = run_lengths(result, 0 if axis == 1 else 1)
+        thickness = float(np.median(crossing[rules & result])) if (rules & result).any() else 0.0
         if thickness > RULE_THICKNESS * along + 1:
             continue  # a long bold stroke (a tall 1) is no paper rule
         result &= ~(rules & (crossing <= 2.5 * thickness + 1))
@@ -264,7 +272,7 @@ def choose_digit(mask: np.ndarray) -> DigitChoice:
         return DigitChoice(np.zeros_like(mask), None, 0)
     sizes = np.bincount(labels.ravel())[1:]
     boxes = ndimage.find_objects(labels)
-    keep = [i for i in range(count) if sizes[i] >= max(2, SPECK_FRACTION * sizes.max())]
+    keep = [i for i in range(count) if sizes[i] >= max(min(2, sizes.max()), SPECK_FRACTION * sizes.max())]
     box = {i: (boxes[i][0].start, boxes[i][1].start, boxes[i][0].stop, boxes[i][1].stop) for i in keep}
     tallest = max(b[2] - b[0] for b in box.values())
     parent = {i: i for i in keep}
@@ -345,9 +353,23 @@ def skeletonise(mask: np.ndarray, max_iterations: int = 500) -> np.ndarray:
     return skeleton
 
 
-def _neighbours(skeleton: np.ndarray) -> np.ndarray:
-    return ndimage.convolve(skeleton.astype(np.uint8), np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8),
-                            mode="constant")
+def _end_table() -> np.ndarray:
+    """Neighbour codes of a line's end: one neighbour, or two or three that touch one another."""
+    table = np.zeros(256, bool)
+    for code in range(256):
+        p = [(code >> k) & 1 for k in range(8)]
+        b = sum(p)
+        a = sum(1 for k in range(8) if p[k] == 0 and p[(k + 1) % 8] == 1)
+        table[code] = b == 1 or (a == 1 and 2 <= b <= 3)
+    return table
+
+
+_END = _end_table()
+
+
+def line_ends(skeleton: np.ndarray) -> np.ndarray:
+    """(h, w) bool: the skeleton's pixels where a line ends."""
+    return skeleton & _END[_neighbour_code(skeleton)]
 
 
 def prune_spurs(skeleton: np.ndarray, length: int) -> np.ndarray:
@@ -357,13 +379,13 @@ def prune_spurs(skeleton: np.ndarray, length: int) -> np.ndarray:
         return skeleton
     pruned = skeleton.copy()
     for _ in range(length):
-        ends = pruned & (_neighbours(pruned) <= 1)
+        ends = line_ends(pruned)
         if not ends.any():
             break
         pruned &= ~ends
     if not pruned.any():
         return skeleton  # nothing but short strokes (a dot, a dash): keep them
-    grown = pruned & (_neighbours(pruned) == 1)
+    grown = line_ends(pruned)
     for _ in range(length):
         grown = ndimage.binary_dilation(grown, structure=np.ones((3, 3), bool)) & skeleton & ~pruned | grown
     return pruned | grown
@@ -376,7 +398,7 @@ def extend_ends(skeleton: np.ndarray, distance: np.ndarray) -> np.ndarray:
     would come out with shortened strokes (a 7's bar, a 1's foot). distance: (h, w) the distance
     of each shape pixel to the outline.
     """
-    ends = np.argwhere(skeleton & (_neighbours(skeleton) == 1))
+    ends = np.argwhere(line_ends(skeleton))
     if ends.size == 0:
         return skeleton
     points = np.argwhere(skeleton)
