@@ -79,15 +79,18 @@ class Reading:
     @property
     def message(self) -> str:
         """The plain sentence a person reads, e.g. 'Draw a digit' or 'Not sure: 4 or 9?'."""
+        several = self.note == "several digits"
         if self.verdict == "empty":
-            return "Draw a digit"
+            return "No ink found in the picture" if self.source == "image" else "Draw a digit"
         if self.verdict == "not_digit":
-            return "That doesn't look like a digit"
+            return "Several digits; the largest doesn't look like one" if several \
+                else "That doesn't look like a digit"
         if self.verdict == "unsure":
-            return f"Not sure: {self.digit} or {self.runner_up}?"
+            return f"Several digits; the largest: {self.digit} or {self.runner_up}?" if several \
+                else f"Not sure: {self.digit} or {self.runner_up}?"
         article = "an" if self.digit == 8 else "a"
-        if self.note == "several digits":
-            return f"Several digits: the largest is {article} {self.digit}"
+        if several:
+            return f"Several digits; the largest is {article} {self.digit}"
         return f"It's {article} {self.digit}"
 
     @property
