@@ -42,6 +42,8 @@ WORK_SIDE = 512
 #: The chosen ink is resampled so its larger side is this many pixels before thinning: enough
 #: that a 16x16 bitmap's strokes come out smooth and the redrawn pen is a few pixels wide.
 DIGIT_SIDE = 128
+#: The other way round must look this much more like ink on paper to win (`orient`).
+ORIENT_MARGIN = 0.1
 #: Pictures smaller than this (larger side, pixels) are taken as evenly lit (bitmaps, MNIST crops):
 #: a local paper estimate would need a window wider than their strokes.
 MIN_LEVELLING_SIDE = 64
@@ -65,14 +67,23 @@ GAP_FRACTION = 0.12
 DIGIT_INK_FRACTION = 0.2
 DIGIT_HEIGHT_FRACTION = 0.45
 #: A paper rule is thin ink spanning at least this fraction of the picture's width (or height).
-RULE_SPAN = 0.85
-#: ... and at most this fraction of that span thick (pen strokes are bolder).
-RULE_THICKNESS = 0.012
+RULE_SPAN = 0.6
+#: ... at most this fraction of the picture thick (pen strokes are bolder) ...
+RULE_THICKNESS = 0.01
+#: ... and tilted by at most this slope (a photo taken a little askew).
+RULE_TILT = 0.15
+#: Gaps along a rule up to this fraction of the width are bridged (strokes crossing it).
+RULE_GAP = 0.1
 #: Holes in the ink smaller than this fraction of DIGIT_SIDE squared are pinholes, filled; a
 #: digit's own loops, even a thick 9's, are larger.
 PINHOLE_FRACTION = 0.0005
 
 REDRAW_PEN = None
+#: thin_and_redraw's absolute threshold, as a fraction of the ink threshold.
+SHAPE_OF_THRESHOLD = 0.6
+#: The ridge threshold of thin_and_redraw: a fraction of the darkest ink within RIDGE_WINDOW pixels.
+RIDGE_OF_LOCAL_PEAK = 0.6
+RIDGE_WINDOW = 15
 #: Side branches up to this many stroke widths long are outline bumps, pruned.
 SPUR_OF_STROKE = 0.5
 
@@ -156,6 +167,30 @@ def level_lighting(picture: np.ndarray) -> np.ndarray:
     return np.clip(np.nan_to_num(darkness), 0.0, 1.0).astype(np.float32)
 
 
+def _ink_score(darkness: np.ndarray) -> float:
+    """How much `darkness` looks like ink on paper: dark ink (its peak) covering little of it."""
+    peak = float(np.percentile(darkness, 99.5))
+    if peak <= 0:
+        return 0.0
+    return peak * (1.0 - float(np.mean(darkness > 0.5 * peak)))
+
+
+def orient(picture: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(picture, its levelled darkness) the right way round: light paper, dark ink.
+
+    The border's brightness (`work_picture`) is wrong when a shadow darkens most of a photo's
+    edge, so the other way round is levelled too and wins when it looks clearly more like ink on
+    paper: dark ink covering a small part, where the wrong way gives faint ink or ink everywhere.
+    """
+    darkness = level_lighting(picture)
+    flipped = 1.0 - picture
+    other = level_lighting(flipped)
+    # Turned round, a dark picture's grain would pass for ink on (very dim) paper.
+    if float(np.median(flipped)) >= 0.3 and _ink_score(other) > _ink_score(darkness) + ORIENT_MARGIN:
+        return flipped.astype(np.float32), other
+    return picture, darkness
+
+
 # ----------------------------------------------------------------------------- 3. the ink
 
 def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
@@ -214,39 +249,35 @@ def run_lengths(mask: np.ndarray, axis: int) -> np.ndarray:
 
 
 def suppress_rules(mask: np.ndarray) -> np.ndarray:
-    """The mask without ruled or squared paper lines: thin ink spanning >= RULE_SPAN of the picture.
+    """The mask without ruled or squared paper lines: thin ink that runs across the picture.
 
-    A line may be slightly tilted (a photo), so long horizontal runs are found on a mask thickened
-    a little vertically and grouped; a group spanning most of the width is a rule. Its pixels go,
-    except where a stroke crosses it (a vertical run much longer than the rule is thick), so a
-    digit written on the line keeps its strokes. The same for vertical lines.
+    Ink at most RULE_THICKNESS of the picture thick across (a short vertical run) is gathered,
+    bridged over small gaps along the line, and grouped; a group spanning at least RULE_SPAN of
+    the width, and no taller than a slight tilt makes it, is a rule. Its thin pixels go; where a
+    stroke crosses it the run across is long, so a digit written on the line keeps its strokes.
+    Then the same for vertical lines.
     """
     h, w = mask.shape
     if min(h, w) < 48 or not mask.any():
         return mask
     result = mask.copy()
-    for axis in (1, 0):  # 1: horizontal rules (runs along a row)
-        along = w if axis == 1 else h
-        structure = np.ones((5, 1) if axis == 1 else (1, 5), bool)
-        thick = ndimage.binary_dilation(mask, structure=structure)
-        long_runs = run_lengths(thick, axis) >= 0.12 * along
-        if not long_runs.any():
+    for view in (result, result.T):  # views: clearing them clears `result`
+        rows, cols = view.shape
+        across = run_lengths(view, 0)
+        thin = view & (across <= max(3, RULE_THICKNESS * rows))
+        if not thin.any():
             continue
-        labels, count = ndimage.label(long_runs, structure=np.ones((3, 3), bool))
-        rules = np.zeros_like(mask)
+        # Bridged along the line over gaps up to RULE_GAP of the width: a stroke crossing a rule
+        # (thick across, so not in `thin`) must not cut it into pieces too short to count.
+        reach = max(9, int(RULE_GAP * cols) | 1)
+        bridged = ndimage.maximum_filter1d(thin.view(np.uint8), size=reach, axis=1).astype(bool)
+        labels, count = ndimage.label(bridged, structure=np.ones((3, 3), bool))
+        rules = np.zeros(count + 1, bool)
         for index, box in enumerate(ndimage.find_objects(labels), start=1):
-            span = (box[1].stop - box[1].start) if axis == 1 else (box[0].stop - box[0].start)
-            across = (box[0].stop - box[0].start) if axis == 1 else (box[1].stop - box[1].start)
-            if span >= RULE_SPAN * along and across <= 0.2 * (h if axis == 1 else w):
-                rules[box] |= labels[box] == index
-        rules &= mask
-        if not rules.any():
-            continue
-        crossing = run_lengths(result, 0 if axis == 1 else 1)
-        thickness = float(np.median(crossing[rules & result])) if (rules & result).any() else 0.0
-        if thickness > RULE_THICKNESS * along + 1:
-            continue  # a long bold stroke (a tall 1) is no paper rule
-        result &= ~(rules & (crossing <= 2.5 * thickness + 1))
+            span = box[1].stop - box[1].start
+            tall = box[0].stop - box[0].start
+            rules[index] = span >= RULE_SPAN * cols and tall <= RULE_TILT * span + 6
+        view &= ~(thin & rules[labels])
     return result
 
 
@@ -439,7 +470,10 @@ def thin_and_redraw(ink: np.ndarray, threshold: float, settings: PipelineSetting
     big = np.pad(big, margin)
     if scale > 1:
         big = ndimage.gaussian_filter(big, sigma=min(0.35 * scale, 4.0))
-    shape = big > threshold
+    # A ridge threshold: ink must also reach RIDGE_OF_LOCAL_PEAK of the darkest ink around it, so
+    # a blurred loop opens again, while a faint thin stroke, its own local peak, stays whole.
+    local_peak = ndimage.maximum_filter(big, size=RIDGE_WINDOW)
+    shape = (big > threshold) & (big > RIDGE_OF_LOCAL_PEAK * local_peak)
     if not shape.any():
         shape = big >= big.max() * 0.5
     # Pinholes in a bold stroke (JPEG, noise) would become little loops in the skeleton.
@@ -475,11 +509,10 @@ def thin_and_redraw(ink: np.ndarray, threshold: float, settings: PipelineSetting
 def picture_ink(grey: np.ndarray, settings: PipelineSettings = DEFAULT_SETTINGS,
                 keep_stages: bool = False) -> PictureInk:
     """Brightness (H, W) in [0, 1] (1 = white) -> the digit redrawn for the network (PictureInk)."""
-    picture = work_picture(grey)
+    picture, darkness = orient(work_picture(grey))
     stages: dict[str, np.ndarray] = {}
     if keep_stages:
         stages["picture"] = 1.0 - picture
-    darkness = level_lighting(picture)
     if keep_stages:
         stages["levelled"] = darkness
     mask, threshold = ink_mask(darkness)
@@ -491,7 +524,7 @@ def picture_ink(grey: np.ndarray, settings: PipelineSettings = DEFAULT_SETTINGS,
     chosen = np.where(keep, darkness, 0.0).astype(np.float32)
     if keep_stages:
         stages["ink"] = chosen
-    raster = thin_and_redraw(chosen, threshold, settings)
+    raster = thin_and_redraw(chosen, SHAPE_OF_THRESHOLD * threshold, settings)
     if raster is not None and keep_stages:
         stages["thinned"] = raster
     note = NOTE_SEVERAL if choice.digits > 1 else None
