@@ -211,23 +211,19 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
 
 
 def ink_mask(darkness: np.ndarray) -> tuple[np.ndarray, float]:
-    """(mask (h, w) bool of the ink, threshold); an all-False mask when the picture has no contrast.
+    """(mask (h, w) bool of the ink that may belong to a digit, threshold); all False when the
+    picture has no contrast.
 
     The threshold is Otsu's, but never below THRESHOLD_OF_PEAK of the darkest ink: in a picture
     that is nearly all paper, Otsu would split the paper's grain and faint rules from the rest.
+    The mask goes down to WEAK_OF_THRESHOLD of it (paper rules taken out), so faint parts of a
+    stroke are kept; `choose_digit` then keeps only clusters holding ink above the threshold.
     """
     peak = float(np.percentile(darkness, 99.9)) if darkness.size > 1000 else float(darkness.max())
     if peak < MIN_CONTRAST:
         return np.zeros(darkness.shape, bool), 1.0
     threshold = max(otsu_threshold(darkness), THRESHOLD_OF_PEAK * peak)
-    strong = darkness > threshold
-    # Hysteresis: fainter ink joins where it touches sure ink, so thin or faint strokes stay whole.
-    weak = suppress_rules(darkness > WEAK_OF_THRESHOLD * threshold)
-    labels, count = ndimage.label(weak, structure=np.ones((3, 3), bool))
-    touching = np.zeros(count + 1, bool)
-    touching[np.unique(labels[strong & weak])] = True
-    touching[0] = False
-    return touching[labels], threshold
+    return suppress_rules(darkness > WEAK_OF_THRESHOLD * threshold), threshold
 
 
 def run_lengths(mask: np.ndarray, axis: int) -> np.ndarray:
@@ -290,13 +286,16 @@ class DigitChoice:
     digits: int
 
 
-def choose_digit(mask: np.ndarray) -> DigitChoice:
+def choose_digit(mask: np.ndarray, strong: np.ndarray | None = None) -> DigitChoice:
     """Keep the largest ink cluster and what lies near it; count the other digit-sized clusters.
 
     Connected pieces (8-neighbour) smaller than SPECK_FRACTION of the largest are specks. With H
     the height of the tallest piece (most of a digit's height), pieces overlapping in columns less
     than NEAR_FRACTION * H apart, or closer than GAP_FRACTION * H in any direction, are one cluster
-    (a 5's detached bar, a broken stroke); clusters side by side are separate digits.
+    (a 5's detached bar, a broken stroke); clusters side by side are separate digits. With
+    `strong` (h, w) bool, a cluster must hold some of it (hysteresis: faint ink only joins sure
+    ink). In a picture (not a small bitmap) pieces touching its edge, other than the largest, are
+    the paper's edge or the table, not ink.
     """
     labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
     if count == 0:
@@ -304,6 +303,11 @@ def choose_digit(mask: np.ndarray) -> DigitChoice:
     sizes = np.bincount(labels.ravel())[1:]
     boxes = ndimage.find_objects(labels)
     keep = [i for i in range(count) if sizes[i] >= max(min(2, sizes.max()), SPECK_FRACTION * sizes.max())]
+    h, w = mask.shape
+    if min(h, w) >= MIN_LEVELLING_SIDE:
+        largest = int(np.argmax(sizes))
+        keep = [i for i in keep if i == largest or not (boxes[i][0].start == 0 or boxes[i][1].start == 0
+                                                        or boxes[i][0].stop == h or boxes[i][1].stop == w)]
     box = {i: (boxes[i][0].start, boxes[i][1].start, boxes[i][0].stop, boxes[i][1].stop) for i in keep}
     tallest = max(b[2] - b[0] for b in box.values())
     parent = {i: i for i in keep}
@@ -330,7 +334,11 @@ def choose_digit(mask: np.ndarray) -> DigitChoice:
         b = cluster["box"]
         cluster["members"].append(i + 1)
         cluster["ink"] += int(sizes[i])
+        cluster["strong"] = cluster.get("strong", False) or strong is None or bool(strong[boxes[i]][labels[boxes[i]] == i + 1].any())
         cluster["box"] = (min(b[0], box[i][0]), min(b[1], box[i][1]), max(b[2], box[i][2]), max(b[3], box[i][3]))
+    clusters = {k: c for k, c in clusters.items() if c["strong"]}
+    if not clusters:
+        return DigitChoice(np.zeros_like(mask), None, 0)
     chosen = max(clusters.values(), key=lambda c: c["ink"])
     height = chosen["box"][2] - chosen["box"][0]
     digits = sum(1 for c in clusters.values() if c["ink"] >= DIGIT_INK_FRACTION * chosen["ink"]
@@ -516,7 +524,7 @@ def picture_ink(grey: np.ndarray, settings: PipelineSettings = DEFAULT_SETTINGS,
     if keep_stages:
         stages["levelled"] = darkness
     mask, threshold = ink_mask(darkness)
-    choice = choose_digit(mask)
+    choice = choose_digit(mask, darkness > threshold)
     if choice.box is None:
         return PictureInk(None, 0, None, stages)
     # The chosen pieces with their anti-aliased rims; everything else is paper.
