@@ -15,7 +15,8 @@ The network was trained on strokes drawn with a fine pen scaled to the digit
    clusters beside it counted, so a picture of several digits says so.
 4. thinned (`thin_and_redraw`): the chosen ink resampled to `DIGIT_SIDE` pixels, skeletonised
    (`skeletonise`, Zhang-Suen, own code), short spurs pruned, and redrawn with the input pen: a
-   bold marker digit and a fine pen digit give the same input.
+   bold marker digit and a fine pen digit give the same input. Strokes already as wide as MNIST's
+   (relative to the digit), which the network was also trained on, are kept as they are.
 5. the pipeline's own stages (cropped ... centred) on that redrawn raster.
 
 Only NumPy, SciPy and Pillow; no Tk. Memory is bounded by the work side, whatever the picture.
@@ -79,6 +80,11 @@ RULE_GAP = 0.1
 PINHOLE_FRACTION = 0.0005
 
 REDRAW_PEN = None
+#: Strokes this wide (fractions of the digit's size) are read as they are: MNIST's own widths,
+#: which the network was trained on (an MNIST digit: about 2.5 px in 20). Thinner (a fine pen in
+#: a big photo, which the reduction would make faint) or thicker (a bold marker, loops filling)
+#: strokes are redrawn with the input pen. Chosen on the benchmark's tune split.
+KEEP_WIDTHS: tuple[float, float] | None = (0.07, 0.2)
 #: thin_and_redraw's absolute threshold, as a fraction of the ink threshold.
 SHAPE_OF_THRESHOLD = 0.6
 #: The ridge threshold of thin_and_redraw: a fraction of the darkest ink within RIDGE_WINDOW pixels.
@@ -464,7 +470,8 @@ def thin_and_redraw(ink: np.ndarray, threshold: float, settings: PipelineSetting
     The ink is resampled so that its larger side is DIGIT_SIDE (bilinear, smoothed in proportion
     when enlarged so a small bitmap's staircase edges round off), thresholded at `threshold`,
     skeletonised and pruned, and drawn again with a round pen `settings.input_pen` pixels wide in
-    the pipeline's `box`-pixel ink box. None when nothing is left.
+    the pipeline's `box`-pixel ink box. Strokes of MNIST's own widths (KEEP_WIDTHS) are returned
+    as they are, cleaned. None when nothing is left.
     """
     rows = np.flatnonzero(ink.max(axis=1) > 0)
     cols = np.flatnonzero(ink.max(axis=0) > 0)
@@ -502,6 +509,10 @@ def thin_and_redraw(ink: np.ndarray, threshold: float, settings: PipelineSetting
     r_idx = np.flatnonzero(skeleton.any(axis=1))
     c_idx = np.flatnonzero(skeleton.any(axis=0))
     extent = max(r_idx[-1] - r_idx[0], c_idx[-1] - c_idx[0]) + 1.0
+    if KEEP_WIDTHS is not None and KEEP_WIDTHS[0] <= stroke / extent <= KEEP_WIDTHS[1]:
+        # The cleaned ink with its soft edges, nothing else (specks and other digits are gone).
+        near = ndimage.binary_dilation(shape, iterations=2)
+        return np.clip(np.where(near, big, 0.0), 0.0, 1.0).astype(np.float32)
     pen = settings.input_pen if REDRAW_PEN is None else REDRAW_PEN
     width = pen * extent / (settings.box - pen)
     radius = max(0.5 * width, 0.5)

@@ -151,11 +151,19 @@ def stroke_width(network_input: np.ndarray) -> float:
 @pytest.mark.parametrize("strokes", [SEVEN, ZERO])
 def test_a_bold_marker_and_a_fine_pen_give_the_same_input(strokes):
     fine = ii.read_grey(paper(ink_of(strokes, 300, 4))).result.image
-    bold = ii.read_grey(paper(ink_of(strokes, 300, 40))).result.image
-    as_is = preprocess(ink_of(strokes, 300, 40)).image       # the bold picture without thinning
+    bold = ii.read_grey(paper(ink_of(strokes, 300, 56))).result.image
+    as_is = preprocess(ink_of(strokes, 300, 56)).image       # the bold picture without thinning
     assert abs(stroke_width(bold) - stroke_width(fine)) < 0.25 * stroke_width(fine)
     assert stroke_width(as_is) > 1.5 * stroke_width(bold)
     assert np.abs(bold - fine).mean() < 0.85 * np.abs(as_is - fine).mean()
+
+
+def test_strokes_as_wide_as_mnists_are_read_as_they_are():
+    ink = ink_of(SEVEN, 300, 22)                             # about 12 % of the digit's size
+    reading = ii.read_grey(paper(ink), keep_stages=True)
+    thinned = reading.result.stages["thinned"]
+    assert stroke_width(thinned) > 0.7 * 22 * ii.DIGIT_SIDE / 200  # not a pen line: the stroke itself
+    np.testing.assert_allclose(reading.result.image, preprocess(thinned).image, atol=1e-6)
 
 
 def test_a_16_pixel_bitmap_is_thinned_like_a_large_picture():
