@@ -62,6 +62,8 @@ WEAK_OF_THRESHOLD = 0.6
 SPECK_FRACTION = 0.03
 #: A cluster belongs to the digit when the gap to it is at most this fraction of the digit's size.
 NEAR_FRACTION = 0.35
+#: In a picture, pieces fainter than this fraction of the darkest piece's ink are not ink.
+PIECE_CONTRAST = 0.6
 GAP_FRACTION = 0.12
 #: Another cluster counts as a further digit when it has at least this fraction of the chosen
 #: digit's ink and this fraction of its height.
@@ -292,7 +294,8 @@ class DigitChoice:
     digits: int
 
 
-def choose_digit(mask: np.ndarray, strong: np.ndarray | None = None) -> DigitChoice:
+def choose_digit(mask: np.ndarray, strong: np.ndarray | None = None,
+                 darkness: np.ndarray | None = None) -> DigitChoice:
     """Keep the largest ink cluster and what lies near it; count the other digit-sized clusters.
 
     Connected pieces (8-neighbour) smaller than SPECK_FRACTION of the largest are specks. With H
@@ -301,7 +304,8 @@ def choose_digit(mask: np.ndarray, strong: np.ndarray | None = None) -> DigitCho
     (a 5's detached bar, a broken stroke); clusters side by side are separate digits. With
     `strong` (h, w) bool, a cluster must hold some of it (hysteresis: faint ink only joins sure
     ink). In a picture (not a small bitmap) pieces touching its edge, other than the largest, are
-    the paper's edge or the table, not ink.
+    the paper's edge or the table, not ink; with `darkness` (h, w), so are pieces much fainter
+    than the darkest (90th percentiles below PIECE_CONTRAST of its: a shadow's edge, a smudge).
     """
     labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
     if count == 0:
@@ -314,6 +318,12 @@ def choose_digit(mask: np.ndarray, strong: np.ndarray | None = None) -> DigitCho
         largest = int(np.argmax(sizes))
         keep = [i for i in keep if i == largest or not (boxes[i][0].start == 0 or boxes[i][1].start == 0
                                                         or boxes[i][0].stop == h or boxes[i][1].stop == w)]
+        if darkness is not None:
+            def level(i: int) -> float:
+                return float(np.percentile(darkness[boxes[i]][labels[boxes[i]] == i + 1], 90))
+            levels = {i: level(i) for i in keep}
+            darkest = max(levels.values())
+            keep = [i for i in keep if levels[i] >= PIECE_CONTRAST * darkest]
     box = {i: (boxes[i][0].start, boxes[i][1].start, boxes[i][0].stop, boxes[i][1].stop) for i in keep}
     tallest = max(b[2] - b[0] for b in box.values())
     parent = {i: i for i in keep}
@@ -535,7 +545,7 @@ def picture_ink(grey: np.ndarray, settings: PipelineSettings = DEFAULT_SETTINGS,
     if keep_stages:
         stages["levelled"] = darkness
     mask, threshold = ink_mask(darkness)
-    choice = choose_digit(mask, darkness > threshold)
+    choice = choose_digit(mask, darkness > threshold, darkness)
     if choice.box is None:
         return PictureInk(None, 0, None, stages)
     # The chosen pieces with their anti-aliased rims; everything else is paper.
