@@ -1,6 +1,6 @@
 """`python -m app` and the `digit-pad` console script: start the Digit Pad window.
 
-    digit-pad [--weights PATH | --bundled] [--drawing FILE.jsonl | --image FILE]
+    digit-pad [--weights PATH | --bundled] [--drawing FILE.jsonl | --image FILE] [--views stages,evidence,network,examples]
     digit-pad --version | --where
 
 The model: `--weights PATH` > `--bundled` > the model chosen in the app last time (remembered in
@@ -28,6 +28,18 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 from model import __version__  # noqa: E402  (after the BLAS variables, before NumPy loads)
 
 
+#: What --views may open: the View menu's check commands.
+VIEWS = ("stages", "evidence", "network", "examples")
+
+
+def _views(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in VIEWS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown view {unknown[0]!r} (choose from {', '.join(VIEWS)})")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digit-pad",
                                      description="Draw a digit and watch a small neural network read it live.")
@@ -44,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="open this drawing (the file's first) at start")
     parser.add_argument("--image", metavar="FILE", default=None,
                         help="open this picture of a digit at start (PNG, JPEG, BMP, GIF, TIFF, WebP)")
+    parser.add_argument("--views", metavar="LIST", default="", type=_views,
+                        help="open these views at start, comma-separated: " + ", ".join(VIEWS)
+                             + " (as the View menu does)")
     parser.add_argument("--state-file", metavar="PATH", default=None,
                         help="debugging/testing: rewrite the window's state as JSON to PATH after each update")
     parser.add_argument("--profile", metavar="PATH", default=os.environ.get("DIGITPAD_PROFILE"),
@@ -84,6 +99,8 @@ def open_window(args: argparse.Namespace, root) -> "DigitPadWindow":
         window.files.open_drawing_file(Path(args.drawing))
     if args.image:
         window.files.open_image_file(Path(args.image))
+    for view in args.views:
+        window.commands.run(view)
     return window
 
 

@@ -54,7 +54,7 @@ class CanvasPanel:
         self.side = side
         self.request(side)
         self.border.place(relx=0.5, rely=0.0, anchor="n", width=side + 2, height=side + 2)
-        self.placeholder = self.canvas.create_text(side / 2, side / 2, text="Draw a digit here",
+        self.placeholder = self.canvas.create_text(side / 2, side / 2, text="Draw a digit here", justify="center",
                                                    fill=PLACEHOLDER, font=fonts.message)
         self.ring = self.canvas.create_oval(0, 0, 0, 0, outline=CURSOR_RING, state="hidden")
         self._last_point: tuple[float, float] | None = None
@@ -75,6 +75,11 @@ class CanvasPanel:
     def request(self, side: int) -> None:
         """Ask the layout for a canvas of `side` pixels (the area is the canvas plus its border)."""
         self.frame.configure(width=side + 2, height=side + 2)
+
+    def set_placeholder(self, text: str) -> None:
+        """What the empty canvas says ('Draw a digit here'; another line while an example is read)."""
+        if self.canvas.itemcget(self.placeholder, "text") != text:
+            self.canvas.itemconfigure(self.placeholder, text=text)
 
     def set_eraser_cursor(self, on: bool) -> None:
         self.canvas.configure(cursor="dotbox" if on else "tcross")

@@ -71,12 +71,35 @@ COMMANDS: tuple[Command, ...] = (
     Command("stages", "Pipeline stages", "View", "apply_stages",
             "show or hide the pipeline stages, from the strokes to the network's input", "F2",
             ("<F2>",), check="stages", button="Stages"),
+    Command("evidence", "Evidence overlay", "View", "apply_evidence",
+            "colour the grid: ink for the top digit blue, ink for the runner-up orange", "F3",
+            ("<F3>",), check="evidence"),
+    Command("network", "Network view", "View", "apply_network",
+            "show every layer's activations live; hover or click a unit for its weights", "F4",
+            ("<F4>",), check="network"),
+    Command("examples", "Examples", "View", "apply_examples",
+            "browse MNIST test digits by digit, or only those the model gets wrong", "F5",
+            ("<F5>",), check="examples", separator=True),
+    Command("random_example", "Random example", "View", "random_example",
+            "load a random example into the grid (the examples window's choice of digit)", "R",
+            ("<r>", "<R>")),
     Command("open_weights", "Open weights...", "Model", "files.open_weights",
             "open a weights file; Digit Pad starts with it from then on", "Ctrl+L", ("<Control-l>",)),
-    Command("use_bundled_model", "Use the bundled model", "Model", "files.use_bundled_model",
-            "go back to the model that comes with Digit Pad", enabled_when="files.custom_model"),
+    Command("use_bundled_model", "Reset to the bundled model", "Model", "files.use_bundled_model",
+            "back to the model that comes with Digit Pad (a personal model is kept aside)",
+            enabled_when="files.custom_model"),
     Command("describe_model", "Describe the model", "Model", "describe_model",
-            "describe the model in the status line", "Ctrl+I", ("<Control-i>",), separator=True),
+            "the model card: architecture, recipe, training curves, confusion matrix", "Ctrl+I",
+            ("<Control-i>",), separator=True),
+    # Teach it your handwriting (issue 12): say what a drawing is, see your digits, teach.
+    Command("teach", "Teach it my handwriting...", "Model", "start_teach",
+            "teach a copy of the model your labelled drawings, in the background",
+            "Ctrl+T", ("<Control-t>",), button="Teach", separator=True),
+    Command("my_digits", "My digits...", "Model", "show_my_digits",
+            "your labelled drawings: see, delete, export, import"),
+    *(Command(f"label_{digit}", f"This is a {digit}", None, f"label_as_{digit}",
+              "this drawing is that digit (or click its bar): kept for Teach",
+              "Ctrl+0..9", (f"<Control-Key-{digit}>",)) for digit in range(10)),
     Command("help", "Keyboard and mouse", "Help", "show_help", "this help", "F1", ("<F1>",), button="Help"),
     Command("about", "About Digit Pad", "Help", "show_about", "version, licence, model and data folder"),
 )
@@ -101,7 +124,9 @@ def help_rows(commands: Iterable[Command] = COMMANDS) -> list[tuple[str, str]]:
     without keys is named by its menu path ('Model > Use the bundled model')."""
     rows = list(GESTURES)
     for cmd in commands:
-        rows.append((cmd.shortcut or f"{cmd.menu} > {cmd.label}", cmd.help))
+        row = (cmd.shortcut or f"{cmd.menu} > {cmd.label}", cmd.help)
+        if row != rows[-1]:  # a family of keys (Ctrl+0..9) is one row
+            rows.append(row)
     return rows
 
 

@@ -61,8 +61,9 @@ class Reading:
     confidence: probability of `digit` (0.0 when empty).
     verdict: 'empty', 'not_digit', 'unsure' or 'sure' (model.verdict.VerdictRule, from the weights).
     stages: pipeline stages name -> array (only when the controller keeps stages).
-    source: the input source's name ('canvas' for strokes, 'image' for a picture) or 'grid'
-    (edited cell by cell).
+    source: the input source's name ('canvas' for strokes, 'image' for a picture), 'grid' (edited
+    cell by cell) or the name given to `DigitPadController.show_input` ('example' for an MNIST
+    example).
     note: what the source adds ('several digits' for a picture of more than one), or None.
     """
 
@@ -209,6 +210,7 @@ class DigitPadController:
         self._redo: list[tuple[list[Stroke], ImageSource | None]] = []
         self._before_stroke: tuple[list[Stroke], ImageSource | None] | None = None
         self._grid: np.ndarray | None = None
+        self._grid_source = "grid"
         self._reading: Reading | None = None
         self._canvas_cache: Reading | None = None
         self.dirty = True
@@ -347,12 +349,29 @@ class DigitPadController:
         if self._grid is None:
             canvas_input = self._canvas_reading().input
             self._grid = np.zeros((28, 28), np.float32) if canvas_input is None else canvas_input.copy()
+            self._grid_source = "grid"
             self._changed(canvas=False)
         if self._grid[row, col] == np.float32(value):
             return False
         self._grid[row, col] = value
         self._changed(canvas=False)
         return True
+
+    def show_input(self, image: np.ndarray, source: str = "example") -> None:
+        """Make a ready network input, image (28, 28) in [0, 1] (an MNIST example), what the
+        network reads; `Reading.source` names it `source`. The canvas is cleared (undoable: undo
+        brings the strokes back and the canvas takes over again); cell edits then edit it."""
+        image = np.asarray(image, np.float32)
+        if image.shape != (28, 28) or not np.all(np.isfinite(image)):
+            raise ValueError(f"a network input must be a finite (28, 28) array, got shape {image.shape}")
+        self._finish_active()
+        if self.strokes or self.image is not None:
+            self._push_undo(self._snapshot())
+            self.pen_source.replace([])
+            self.image = None
+        self._grid = np.clip(image, 0.0, 1.0)
+        self._grid_source = str(source)
+        self._changed()
 
     def resize(self, canvas_px: int) -> None:
         """Change the canvas side; strokes are re-rendered from their fractional coordinates."""
@@ -422,7 +441,7 @@ class DigitPadController:
         if self._reading is None or self.dirty:
             canvas = self._canvas_reading()
             if self._grid is not None:
-                self._reading = self._read_input(self._grid.copy(), canvas.stages, "grid")
+                self._reading = self._read_input(self._grid.copy(), canvas.stages, self._grid_source)
             else:
                 self._reading = canvas
             self.dirty = False

@@ -1,4 +1,4 @@
-"""What the File and Model menus do: open and save drawings, open pictures, open weights, go back to
+"""What the File and Model menus do: open and save drawings, open pictures, open weights, reset to
 the bundled model.
 
 Every failure is one line in the status line (the file and the problem) and changes nothing: a
@@ -18,6 +18,7 @@ from typing import Any
 from app.controller import LoadedModel, read_weights
 from app.imaging import save_png
 from app.model_choice import BUNDLED, ModelChoice, is_bundled
+from model.model_files import personal_model_path, reset_personal_model
 from model.settings import SettingsStore
 from app.worker import Job, poll_every
 from model import userdata
@@ -39,11 +40,16 @@ class FileActions:
         self.model = model
         self.settings = settings
         self.job: Job | None = None
+        # Whether a personal model is on disk; kept up to date here (Use it, Reset) rather than
+        # looked up on every update.
+        self.personal_saved = personal_model_path().is_file()
+        self._moved_aside: Path | None = None  # where Reset put the personal model, for its message
 
     @property
     def custom_model(self) -> bool:
-        """True when the model in use is not the bundled one (Model > Use the bundled model is enabled)."""
-        return not self.model.bundled
+        """True when the model in use is not the bundled one, or a personal model is kept (Model >
+        Reset to the bundled model is enabled)."""
+        return not self.model.bundled or self.personal_saved
 
     # ------------------------------------------------------------------ drawings
     def open_drawing(self) -> None:
@@ -124,7 +130,23 @@ class FileActions:
             self.open_weights_file(Path(path))
 
     def use_bundled_model(self) -> Job:
+        """Reset to the bundled model: the personal model, if any, is moved aside (to
+        PREVIOUS_PERSONAL_MODEL in the models folder, so nothing is lost) and Digit Pad starts with
+        the bundled model from then on."""
+        try:
+            moved = reset_personal_model()
+        except OSError as exc:
+            self.window.status.say(f"Could not move your personal model aside: {one_line(exc)}", error=True)
+            return self.open_weights_file(BUNDLED.path)
+        self.personal_saved = personal_model_path().is_file()
+        self._moved_aside = moved
         return self.open_weights_file(BUNDLED.path)
+
+    def use_personal_model(self, path: Path) -> Job:
+        """Use it: the personal model just saved at `path` becomes the model in use and the one
+        Digit Pad starts with."""
+        self.personal_saved = True
+        return self.open_weights_file(path)
 
     def open_weights_file(self, path: Path) -> Job:
         """Read and check the weights in the background; on success they become the model in use
@@ -145,7 +167,10 @@ class FileActions:
         description = self.window.controller.use_model(loaded)
         self.model = BUNDLED if is_bundled(path) else ModelChoice(path, "opened")
         message = f"Now using the bundled model: {description}" if self.model.bundled else \
-            f"Now using {path.name}: {description}"
+            f"Now using {self.model.name if self.model.personal else path.name}: {description}"
+        moved, self._moved_aside = self._moved_aside, None
+        if moved is not None and self.model.bundled:
+            message += f" (your personal model is kept as {moved.name})"
         warning = None
         if self.settings is not None:
             warning = self.settings.update(model=None if self.model.bundled else str(path.resolve()))

@@ -3,7 +3,8 @@
 The cells are one image, redrawn from the input only when a shade changed (re-shading 784 canvas
 rectangles per update cost about 7 ms, the image about 1 ms). Hovering a cell names its value;
 a left click (or drag) paints it, a right click erases it, and the prediction follows the edited
-input until the next canvas edit.
+input until the next canvas edit. With the evidence overlay on (app.evidence_view) the cells are
+coloured by their evidence instead, with a legend under the grid.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 from PIL import ImageTk
 
 from app.controller import GRID_PAINT_VALUE, DigitPadController, Reading
+from app.evidence_view import Evidence, EvidenceLegend, cell_evidence_text
 from app.imaging import GridPainter, grid_levels
 from app.theme import ACCENT, GRID_LINE, PAD, PAPER, card
 
@@ -59,6 +61,10 @@ class GridPanel:
         self.hover_label = ttk.Label(self.frame, text=HINT, style="Muted.TLabel", width=1)
         self.hover_label.grid(row=2, column=0, columnspan=2, sticky="ew", padx=PAD, pady=(0, PAD - 2))
         self.levels = np.full((28, 28), -1, np.int16)
+        self.legend = EvidenceLegend(self.frame)  # gridded while the overlay is on
+        #: The evidence shown (None: the overlay is off or there is nothing to explain).
+        self.evidence: Evidence | None = None
+        self._overlay = False
         grid = self.canvas
         grid.bind("<Motion>", self._hover)
         grid.bind("<Leave>", self._leave)
@@ -78,6 +84,27 @@ class GridPanel:
             self._photo.paste(self.painter.image(levels))
         self.levels = levels
 
+    def set_overlay(self, on: bool) -> None:
+        """Show the evidence legend (on) or hide it; the cells follow with the next show."""
+        self._overlay = bool(on)
+        if on:
+            # In the hint's own row, above it: hovering a cell lifts the hover line over the legend.
+            self.legend.frame.grid(row=2, column=0, columnspan=2, sticky="nsew", padx=PAD, pady=(0, PAD - 2))
+            self.legend.frame.lift()
+        else:
+            self.legend.frame.grid_remove()
+            self.evidence = None
+
+    def show_evidence(self, reading: Reading, evidence: Evidence | None) -> None:
+        """Colour the cells by `evidence` (the overlay is on); plain shades when there is none."""
+        self.evidence = evidence
+        self.legend.show(evidence)
+        if evidence is None:
+            self.show(reading, force=True)
+            return
+        self.levels = grid_levels(reading.input)
+        self._photo.paste(self.painter.colour_image(evidence.colours))
+
     def _hover(self, event: tk.Event) -> None:
         cell = cell_at(event.x, event.y, self.cell_px)
         if cell is None:
@@ -87,12 +114,16 @@ class GridPanel:
         x, y = col * self.cell_px, row * self.cell_px
         self.canvas.coords(self._highlight, x + 1, y + 1, x + self.cell_px, y + self.cell_px)
         self.canvas.itemconfigure(self._highlight, state="normal")
+        self.hover_label.lift()
         image = self.controller.reading().input
-        self.hover_label.configure(text=cell_text(row, col, 0.0 if image is None else float(image[row, col])))
+        text = cell_text(row, col, 0.0 if image is None else float(image[row, col]))
+        self.hover_label.configure(text=text + cell_evidence_text(self.evidence, row, col))
 
     def _leave(self, event: tk.Event) -> None:
         self.canvas.itemconfigure(self._highlight, state="hidden")
         self.hover_label.configure(text=HINT)
+        if self._overlay:
+            self.legend.frame.lift()
 
     def _edit(self, event: tk.Event, value: float) -> None:
         cell = cell_at(event.x, event.y, self.cell_px)

@@ -30,6 +30,14 @@ def about_rows(model_line: str, weights: Path, data_folder: Path) -> list[tuple[
     ]
 
 
+def split_columns(rows: Sequence[tuple[str, str]], columns: int) -> list[list[tuple[str, str]]]:
+    """`rows` cut, in order, into `columns` runs of nearly equal length (the first ones longer)."""
+    if not rows:
+        return [[]]
+    per_column = -(-len(rows) // max(1, columns))
+    return [list(rows[i:i + per_column]) for i in range(0, len(rows), per_column)] or [[]]
+
+
 def on_screen(position: tuple[int, int], size: tuple[int, int], screen: tuple[int, int]) -> tuple[int, int]:
     """`position` (x, y) moved, if need be, so that a window of `size` placed there is on the screen."""
     return (max(0, min(position[0], screen[0] - size[0])), max(0, min(position[1], screen[1] - size[1])))
@@ -38,13 +46,15 @@ def on_screen(position: tuple[int, int], size: tuple[int, int], screen: tuple[in
 class InfoWindow:
     """A small window of (label, text) rows with a heading; `open` shows it, `close` closes it.
 
-    on_change(): it opened or closed (the window tells its observers).
+    on_change(): it opened or closed (the window tells its observers). columns: side by side runs of
+    rows, so that a long list (the help) stays within a 600 px high screen.
     """
 
     def __init__(self, master: tk.Misc, fonts: Fonts, title: str, heading: str,
                  rows: Callable[[], Sequence[tuple[str, str]]], on_change: Callable[[], None], *,
-                 close_keys: Sequence[str] = ("<Escape>",)) -> None:
+                 close_keys: Sequence[str] = ("<Escape>",), columns: int = 1) -> None:
         self.master, self.fonts, self.title, self.heading = master, fonts, title, heading
+        self.columns = columns
         self._rows, self._on_change, self._close_keys = rows, on_change, tuple(close_keys)
         self.window: tk.Toplevel | None = None
 
@@ -59,15 +69,20 @@ class InfoWindow:
         window = tk.Toplevel(self.master, background=CARD, padx=18, pady=14)
         window.title(self.title)
         window.transient(self.master.winfo_toplevel())
-        ttk.Label(window, text=self.heading, style="Heading.TLabel").grid(row=0, column=0, columnspan=2,
+        runs = split_columns(list(self._rows()), self.columns)
+        # Each run is a grid of its own, so a wrapped line in one column does not stretch the others.
+        key_width, text_width = (None, 560) if len(runs) == 1 else (170, 290)
+        ttk.Label(window, text=self.heading, style="Heading.TLabel").grid(row=0, column=0, columnspan=len(runs),
                                                                          sticky="w", pady=(0, 8))
-        rows = list(self._rows())
-        for row, (what, text) in enumerate(rows, start=1):
-            ttk.Label(window, text=what, style="Card.TLabel", font=self.fonts.bold).grid(
-                row=row, column=0, sticky="nw", padx=(0, 18))
-            ttk.Label(window, text=text, style="Card.TLabel", wraplength=560, justify="left").grid(
-                row=row, column=1, sticky="w")
-        ttk.Button(window, text="Close", command=self.close).grid(row=len(rows) + 1, column=1, sticky="e",
+        for run_index, run in enumerate(runs):
+            column = ttk.Frame(window, style="Card.TFrame")
+            column.grid(row=1, column=run_index, sticky="nw", padx=(24 if run_index else 0, 0))
+            for row, (what, text) in enumerate(run):
+                ttk.Label(column, text=what, style="Card.TLabel", font=self.fonts.bold,
+                          wraplength=key_width or 0).grid(row=row, column=0, sticky="nw", padx=(0, 14))
+                ttk.Label(column, text=text, style="Card.TLabel", wraplength=text_width, justify="left").grid(
+                    row=row, column=1, sticky="nw", pady=(0, 1))
+        ttk.Button(window, text="Close", command=self.close).grid(row=2, column=len(runs) - 1, sticky="e",
                                                                   pady=(12, 0))
         for sequence in self._close_keys:
             window.bind(sequence, lambda event: (self.close(), "break")[1])
@@ -92,7 +107,7 @@ class InfoWindow:
 def help_window(master: tk.Misc, fonts: Fonts, on_change: Callable[[], None]) -> InfoWindow:
     """The keyboard and mouse help (F1, which opens it, closes it too)."""
     return InfoWindow(master, fonts, "Digit Pad - keyboard shortcuts", "Keyboard and mouse", help_rows, on_change,
-                      close_keys=("<Escape>", "<F1>"))
+                      close_keys=("<Escape>", "<F1>"), columns=2)
 
 
 def about_window(master: tk.Misc, fonts: Fonts, rows: Callable[[], Sequence[tuple[str, str]]],

@@ -46,6 +46,11 @@ class GridPainter:
         cells = Image.fromarray(np.ascontiguousarray(GRID_PALETTE[levels]), "RGB")
         return ImageChops.darker(cells.resize((self.side, self.side), Image.NEAREST), self.lines)
 
+    def colour_image(self, colours: np.ndarray) -> Image.Image:
+        """The grid view of (28, 28, 3) uint8 cell colours (the evidence overlay), (side, side) RGB."""
+        cells = Image.fromarray(np.ascontiguousarray(colours, dtype=np.uint8), "RGB")
+        return ImageChops.darker(cells.resize((self.side, self.side), Image.NEAREST), self.lines)
+
 
 def thumbnail(array: np.ndarray, side: int) -> Image.Image:
     """A dark-on-paper (side, side) greyscale thumbnail of a [0, 1] ink array, aspect ratio kept."""

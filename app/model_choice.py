@@ -3,7 +3,9 @@
 At start: `--weights PATH` > `--bundled` > the choice saved in the settings > the bundled weights.
 A saved file that is gone or bad does not stop the app: the bundled model opens and the status
 line says why. An explicit `--weights PATH` that fails is an error (the person asked for it).
-The bundled model is always one action away: the `--bundled` flag, Model > Use the bundled model.
+The bundled model is always one action away: the `--bundled` flag, Model > Reset to the bundled model.
+The person's own model (taught their handwriting, model.model_files.personal_model_path) is a
+chosen model like any other, named "your personal model" in the status line.
 """
 from __future__ import annotations
 
@@ -27,13 +29,19 @@ class ModelChoice:
 
     @cached_property
     def bundled(self) -> bool:
-        # Cached: the window asks on every update (whether Use the bundled model is enabled).
+        # Cached: the window asks on every update (whether Reset to the bundled model is enabled).
         return is_bundled(self.path)
+
+    @cached_property
+    def personal(self) -> bool:
+        return is_personal(self.path)
 
     @property
     def name(self) -> str:
-        """How the person knows the model: 'bundled' or the file's name."""
-        return "bundled" if self.bundled else self.path.name
+        """How the person knows the model: 'bundled', 'your personal model' or the file's name."""
+        if self.bundled:
+            return "bundled"
+        return "your personal model" if self.personal else self.path.name
 
 
 BUNDLED = ModelChoice(Path(BUNDLED_WEIGHTS), "bundled")
@@ -43,6 +51,16 @@ def is_bundled(path: Path | str) -> bool:
     """True when `path` is the bundled weights file (however it is spelled)."""
     try:
         return Path(path).resolve() == Path(BUNDLED_WEIGHTS).resolve()
+    except OSError:
+        return False
+
+
+def is_personal(path: Path | str) -> bool:
+    """True when `path` is the person's own model file (model.model_files.personal_model_path)."""
+    from model.model_files import personal_model_path
+
+    try:
+        return Path(path).resolve() == personal_model_path().resolve()
     except OSError:
         return False
 
@@ -74,7 +92,7 @@ def open_first(choices: Sequence[ModelChoice], load: Callable[[Path], T]) -> tup
         warning = None
         if failures:
             warning = one_line(f"{'; '.join(failures)}; using the {choice.name} model instead "
-                               "(Model > Use the bundled model forgets the saved one)")
+                               "(Model > Reset to the bundled model forgets the saved one)")
         return loaded, choice, warning
     raise ValueError("no model to open")
 

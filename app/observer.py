@@ -102,8 +102,13 @@ def window_state(window: Any) -> dict[str, Any]:
         "drawing": {"strokes": [[list(p) for p in stroke.points] for stroke in strokes],
                     "widths": [stroke.width for stroke in strokes],
                     "erase": [stroke.erase for stroke in strokes]},
+        "views": {"evidence": window.evidence_visible, "network": window.network.is_open,
+                  "examples": window.examples.is_open, "card": window.card.is_open},
+        "legend": list(window.grid.legend.text) if window.evidence_visible else None,
         "help_open": window.help.is_open,
         "about_open": window.about.is_open,
+        "teach": {"state": window.teaching.teacher.state, "fraction": round(window.teaching.teacher.fraction, 3),
+                  "lines": window.teaching.teacher.lines()},
     }
 
 

@@ -1,4 +1,5 @@
 """The prediction card: the verdict (big digit, sentence, detail) and ten probability bars.
+Clicking a digit's bar says the drawing is that digit (the window stores it for Teach).
 
 What the card says is decided by `verdict_look` from the controller's `Reading` alone (headless,
 one place to add a verdict); the panel only paints it, touching only what changed, because every
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import tkinter as tk
 from dataclasses import dataclass
+from typing import Callable
 
 from app.controller import Reading
 from app.theme import ACCENT, BAR_FILL, BAR_TRACK, CARD, DOUBT, MUTED, PAD, TEXT, Fonts, card
@@ -53,10 +55,15 @@ def verdict_look(reading: Reading) -> VerdictLook:
     return look
 
 
+def bar_at(y: float) -> int:
+    """The digit whose bar row holds the point `y` pixels from the top of the bars (0-9)."""
+    return int(min(max((y - 2) // BAR_ROW_PX, 0), 9))
+
+
 class PredictionPanel:
     """The card (`frame`); `show(reading)` paints a reading."""
 
-    def __init__(self, parent: tk.Misc, fonts: Fonts) -> None:
+    def __init__(self, parent: tk.Misc, fonts: Fonts, on_bar_click: Callable[[int], None] | None = None) -> None:
         self.fonts = fonts
         self.frame = card(parent, "Prediction")
         self.digit_label = tk.Label(self.frame, text=" ", font=fonts.digit, background=CARD, foreground=ACCENT,
@@ -86,6 +93,10 @@ class PredictionPanel:
             percent = self.bars.create_text(BARS_WIDTH - 2, y + BAR_ROW_PX / 2, text="", anchor="e",
                                             font=fonts.body, fill=MUTED, tags=(f"percent{digit}",))
             self._bar_items.append((label, fill, percent))
+        if on_bar_click is not None:
+            # Clicking a digit's row says "this is that digit" (labels the drawing for Teach).
+            self.bars.configure(cursor="hand2")
+            self.bars.bind("<Button-1>", lambda event: on_bar_click(bar_at(event.y)))
         self._shown_look: VerdictLook | None = None
         self._shown_bars: list[dict] = [{} for _ in range(10)]
 

@@ -84,6 +84,8 @@ def apply(root: tk.Misc) -> Fonts:
               relief=[("selected", "sunken")], foreground=[("selected", ACCENT)])
     style.configure("TLabel", background=BACKGROUND, foreground=TEXT)
     style.configure("Card.TLabel", background=CARD, foreground=TEXT)
+    style.configure("Card.TCheckbutton", background=CARD, foreground=TEXT)
+    style.map("Card.TCheckbutton", background=[("active", CARD)])
     style.configure("Muted.TLabel", background=CARD, foreground=MUTED, font=fonts.small)
     style.configure("Heading.TLabel", background=CARD, foreground=TEXT, font=fonts.heading)
     style.configure("Status.TLabel", background=STATUS, foreground=TEXT, padding=(PAD, 2))

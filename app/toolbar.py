@@ -1,4 +1,4 @@
-"""The toolbar: Clear, Undo, Redo, Eraser, the brush slider, Stages and Help.
+"""The toolbar: Clear, Undo, Redo, Eraser, the brush slider, Teach, Stages and Help.
 
 Every button is a command of the table (`app.commands`): its label is the command's `button`,
 pressing it runs the command, and it is disabled when the command is. Only the brush slider is
@@ -16,7 +16,10 @@ from app.theme import PAD
 from preprocessing.raster import MAX_BRUSH_FRACTION, MIN_BRUSH_FRACTION
 
 #: Left to right; None is a separator, "brush" the slider, "" the stretch that pushes the rest right.
-LAYOUT = ("clear", "undo", "redo", None, "eraser", "brush", "", "stages", "help")
+LAYOUT = ("clear", "undo", "redo", None, "eraser", "brush", "", "teach", "stages", "help")
+#: Buttons drawn as narrow tool buttons (their text's width): the toolbar must not set the
+#: window's minimum width (the canvas at its minimum does).
+NARROW = ("teach",)
 
 
 class Toolbar:
@@ -46,7 +49,8 @@ class Toolbar:
                                              variable=runner.variables[cmd.check],
                                              command=runner.callback(item, flip=False))
                 else:
-                    button = ttk.Button(self.frame, text=cmd.button, command=runner.callback(item))
+                    button = ttk.Button(self.frame, text=cmd.button, command=runner.callback(item),
+                                        style="Toolbutton" if item in NARROW else "TButton")
                 button.grid(row=0, column=column, padx=(0, 6))
                 self.buttons[item] = button
 

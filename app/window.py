@@ -5,8 +5,14 @@
                   | pipeline stages, on demand   (app.stages_panel)
     status line: message, model in use           (app.status_bar)
 
+The see-inside views (issue 13): the evidence overlay on the grid (app.evidence_view), and windows
+of their own for the network view, the examples and the model card (app.network_view,
+app.examples_view, app.model_card_view); the overlay and the network view share one explanation
+per reading (app.insight), computed only while one of them is open.
+
 Menus and key bindings come from the command table (app.commands); file and model actions from
-app.file_actions; help and About from app.help_panel. Predictions are recomputed at most once per
+app.file_actions; help and About from app.help_panel; labelling drawings, My digits and Teach from
+app.teach_actions. Predictions are recomputed at most once per
 pass of the event loop: every input event marks the controller dirty and schedules one idle
 callback, so a burst of motion events costs one update. The canvas takes all spare room and
 shrinks, never below its minimum, when the screen is small; the window's minimum size keeps every
@@ -20,8 +26,13 @@ from typing import Sequence
 
 from app import model_choice, theme
 from app.canvas_panel import MIN_CANVAS_PX, CanvasPanel, fitting_side
-from app.commands import CommandRunner
+from app.commands import COMMANDS, CommandRunner
 from app.controller import DigitPadController, Reading
+from app.evidence_view import evidence
+from app.examples_view import ExampleBrowser, ExamplesView, describe
+from app.insight import Insight
+from app.model_card_view import ModelCardView
+from app.network_view import NetworkView
 from app.file_actions import FileActions
 from app.grid_panel import GridPanel
 from app.help_panel import about_rows, about_window, help_window
@@ -31,10 +42,16 @@ from app.prediction_panel import PredictionPanel
 from model.settings import SettingsStore
 from app.stages_panel import StagesPanel
 from app.status_bar import StatusBar
+from app.teach_actions import TeachActions
 from app.theme import PAD
 from app.toolbar import Toolbar
 from model import userdata
 from preprocessing.raster import DEFAULT_CANVAS_PX
+
+
+PLACEHOLDER = "Draw a digit here"
+#: The empty canvas while the network reads an example (View > Examples).
+EXAMPLE_PLACEHOLDER = "The grid holds an example:\ndraw here to replace it"
 
 
 class DigitPadWindow:
@@ -56,15 +73,23 @@ class DigitPadWindow:
         self._update_pending = False
         self._ready = False
         self.fonts = theme.apply(root)
-        self.variables = {name: tk.BooleanVar(master=root, value=False) for name in ("eraser", "stages")}
+        self.variables = {cmd.check: tk.BooleanVar(master=root, value=False) for cmd in COMMANDS if cmd.check}
         self.commands = CommandRunner(self, self.variables)
         self.files = FileActions(self, model, settings)
+        self.teaching = TeachActions(self)
         root.configure(menu=self.commands.build_menus(root))
         self._build_panels()
         self.commands.bind_keys(root)
         root.protocol("WM_DELETE_WINDOW", self.quit)
         self.help = help_window(root, self.fonts, self.changed)
         self.about = about_window(root, self.fonts, self._about_rows, self.changed)
+        self.insight = Insight(controller)
+        self.network = NetworkView(root, self.fonts, self.insight, self._example_images, on_change=self.changed,
+                                   on_closed=lambda: self._untick("network"))
+        self.browser = ExampleBrowser(_examples(), lambda: self.controller.model)
+        self.examples = ExamplesView(root, self.fonts, self.browser, on_load=self.load_example,
+                                     on_change=self.changed, on_closed=lambda: self._untick("examples"))
+        self.card = ModelCardView(root, self.fonts, self.changed)
         self._fit()
         self.status.show_model(model_choice.status_line(self.files.model, controller.describe_model()))
         if notices:
@@ -91,7 +116,7 @@ class DigitPadWindow:
         # The side column keeps its natural size; the canvas takes whatever room is left.
         self.side_column = ttk.Frame(body, padding=(PAD, 0, 0, 0))
         self.side_column.grid(row=0, column=1, sticky="n")
-        self.prediction = PredictionPanel(self.side_column, self.fonts)
+        self.prediction = PredictionPanel(self.side_column, self.fonts, on_bar_click=self.label_as)
         self.prediction.frame.grid(row=0, column=0, sticky="nsew")
         self.grid = GridPanel(self.side_column, controller, on_input=self._input)
         self.grid.frame.grid(row=0, column=1, sticky="nsew", padx=(PAD, 0))
@@ -172,9 +197,15 @@ class DigitPadWindow:
     def _show(self, reading: Reading, force: bool = False) -> None:
         self.shown = reading
         self.prediction.show(reading, force)
-        self.grid.show(reading, force)
+        if self.evidence_visible:  # the overlay paints the grid instead of the plain shades
+            explanation = self.insight.explain(reading)
+            self.grid.show_evidence(reading, None if explanation is None else evidence(explanation))
+        else:
+            self.grid.show(reading, force)
         if self.stages_visible:
             self.stages.show(reading)
+        self.canvas.set_placeholder(EXAMPLE_PLACEHOLDER if reading.source == "example" else PLACEHOLDER)
+        self.network.show(reading, force)
         if reading.title != self.title:
             self.title = reading.title
             self.root.title(reading.title)
@@ -239,14 +270,68 @@ class DigitPadWindow:
         self._fit()
         self.schedule_update()
 
+    # ------------------------------------------------------------------ see inside (issue 13)
+    @property
+    def evidence_visible(self) -> bool:
+        return bool(self.variables["evidence"].get())
+
+    def apply_evidence(self) -> None:
+        self.grid.set_overlay(self.evidence_visible)
+        self._fit()
+        self._show(self.controller.reading(), force=True)
+        self.changed()
+
+    def apply_network(self) -> None:
+        if self.variables["network"].get():
+            self.network.open()
+            self.network.show(self.controller.reading(), force=True)
+        else:
+            self.network.close()
+
+    def apply_examples(self) -> None:
+        if self.variables["examples"].get():
+            self.examples.open()
+        else:
+            self.examples.close()
+
+    def _untick(self, name: str) -> None:
+        """A view's window was closed by the person: its menu entry follows."""
+        self.variables[name].set(False)
+
+    def _example_images(self):
+        """(n, 28, 28) float32 examples: the network view's brightness scales are measured on them."""
+        return self.browser.examples.images.astype("float32") / 255
+
+    def random_example(self) -> None:
+        """Load a random example on offer (the examples window's digit and mistakes filter)."""
+        example = self.browser.random()
+        if example is None:
+            self.status.say("No example passes the examples window's filter")
+            return
+        self.load_example(example)
+
+    def load_example(self, example) -> None:
+        """Make an example (model.examples.Example) what the network reads."""
+        self.controller.show_input(example.image, "example")
+        self.canvas.redraw()
+        reading = self.controller.reading()
+        self.status.say(describe(example, reading.digit))
+        self.examples.refresh()
+        self.schedule_update()
+
     def model_changed(self) -> None:
         """The model in use changed (app.file_actions): say so and read the drawing with it."""
+        self.examples.refresh()
+        if self.network.is_open:  # its layers may have other sizes now
+            self.network.close()
+            self.network.open()
         self.status.show_model(model_choice.status_line(self.files.model, self.controller.describe_model()))
         self.schedule_update()
         self.changed()
 
     def describe_model(self) -> None:
         self.status.say(model_choice.status_line(self.files.model, self.controller.describe_model()))
+        self.card.open(self.controller.metadata, self.files.model.name)
         self.changed()
 
     def _about_rows(self) -> list[tuple[str, str]]:
@@ -259,8 +344,43 @@ class DigitPadWindow:
     def show_about(self) -> None:
         self.about.open()
 
+    # Teach it your handwriting (app.teach_actions); label_as_0 .. label_as_9 are the table's Ctrl+digit.
+    def label_as(self, digit: int) -> None:
+        self.teaching.label_as(digit)
+
+    def show_my_digits(self) -> None:
+        self.teaching.show_my_digits()
+
+    def start_teach(self) -> None:
+        self.teaching.start_teach()
+
     def quit(self) -> None:
         if self.files.job is not None:
             self.files.job.cancel()
+        self.teaching.closing()
         self._tell("closing")
         self.root.destroy()
+
+
+def _examples():
+    """The bundled examples (an empty set, with the examples window saying so, if they are lost)."""
+    import numpy as np
+
+    from model.data import DataError
+    from model.examples import ExampleSet, bundled_examples
+
+    try:
+        return bundled_examples()
+    except DataError:
+        return ExampleSet(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+
+
+def _label_action(digit: int):
+    def label_as_digit(self: DigitPadWindow) -> None:
+        self.label_as(digit)
+    label_as_digit.__name__ = f"label_as_{digit}"
+    return label_as_digit
+
+
+for _digit in range(10):
+    setattr(DigitPadWindow, f"label_as_{_digit}", _label_action(_digit))

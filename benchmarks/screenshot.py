@@ -1,11 +1,15 @@
 """The README's screenshot: the real window under Xvfb with a digit drawn by real pointer events.
 
-    python benchmarks/screenshot.py [--weights PATH] [--digit 7] [--no-stages] [--out PATH] [--json]
+    python benchmarks/screenshot.py [--weights PATH] [--digit 7] [--no-stages] [--views] [--out PATH] [--json]
 
 Starts a private Xvfb and `python -m app`, draws the committed sample drawing of --digit that the
 model reads most confidently (tests/data/drawings_sample.jsonl, real pen strokes) with xdotool,
 shows the pipeline stages, and saves the window to benchmarks/results/screenshot.png (atomically).
 Needs Xvfb and xdotool (the picture is grabbed with Pillow's ImageGrab).
+
+--views: the see-inside picture instead (benchmarks/results/screenshot_views.png): the window with
+the evidence overlay on the grid, and the network view's window under it, side by side on one
+picture.
 """
 from __future__ import annotations
 
@@ -28,6 +32,30 @@ from preprocessing.drawing import DrawingFormatError, read_drawings  # noqa: E40
 
 SAMPLE = REPO_ROOT / "tests" / "data" / "drawings_sample.jsonl"
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "results" / "screenshot.png"
+VIEWS_OUT = REPO_ROOT / "benchmarks" / "results" / "screenshot_views.png"
+#: Around and between the windows on the --views picture (the app's background colour).
+MARGIN_PX = 12
+
+
+def window_image(app: AppWindow, window_id: str):
+    """One X window (a toplevel of the app) as a PIL image."""
+    from PIL import ImageGrab
+    geometry = dict(line.split("=") for line in app.xdo("getwindowgeometry", "--shell", window_id).split())
+    x, y, width, height = (int(geometry[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+    return ImageGrab.grab(bbox=(x, y, x + width, y + height), xdisplay=app.env["DISPLAY"])
+
+
+def stacked(images, background):
+    """The images one under the other on a `background` picture, MARGIN_PX apart."""
+    from PIL import Image
+    width = max(image.width for image in images) + 2 * MARGIN_PX
+    height = sum(image.height for image in images) + MARGIN_PX * (len(images) + 1)
+    out = Image.new("RGB", (width, height), background)
+    y = MARGIN_PX
+    for image in images:
+        out.paste(image, (MARGIN_PX, y))
+        y += image.height + MARGIN_PX
+    return out
 
 
 def pick_drawing(weights: Path, digit: int):
@@ -48,20 +76,27 @@ def pick_drawing(weights: Path, digit: int):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weights", metavar="PATH", default=str(BUNDLED_WEIGHTS))
-    parser.add_argument("--digit", type=int, default=7, choices=range(10), metavar="0-9")
+    parser.add_argument("--weights", metavar="PATH", default=str(BUNDLED_WEIGHTS),
+                        help="weights file the app reads (default: the bundled weights)")
+    parser.add_argument("--digit", type=int, default=7, choices=range(10), metavar="0-9",
+                        help="which digit is drawn, from the sample drawings (default 7)")
     parser.add_argument("--no-stages", action="store_true", help="leave the pipeline stages hidden")
-    parser.add_argument("--out", metavar="PATH", default=str(DEFAULT_OUT))
+    parser.add_argument("--views", action="store_true",
+                        help=f"the evidence overlay and the network view (default out: {VIEWS_OUT.name})")
+    parser.add_argument("--out", metavar="PATH", default=None,
+                        help=f"where the PNG is written (default: {DEFAULT_OUT.name}, or {VIEWS_OUT.name} "
+                             "with --views, in benchmarks/results)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    out = Path(args.out)
+    out = Path(args.out) if args.out else VIEWS_OUT if args.views else DEFAULT_OUT
+    extra = ["--views", "evidence,network"] if args.views else []
     try:
         require("Xvfb", "xdotool")
         drawing = pick_drawing(Path(args.weights), args.digit)
         with Xvfb() as x, tempfile.TemporaryDirectory(prefix="digitpad-shot-") as tmp:
-            app = AppWindow(x.display, Path(tmp) / "state.json", "--weights", args.weights)
+            app = AppWindow(x.display, Path(tmp) / "state.json", "--weights", args.weights, *extra)
             try:
-                if not args.no_stages:
+                if not args.no_stages and not args.views:
                     app.key("F2")
                     app.wait_for(lambda s: s["stages_visible"], "the stage view")
                 state = app.wait_for(lambda s: s["canvas"]["size"] > 0, "the canvas")
@@ -77,6 +112,11 @@ def main(argv=None) -> int:
                 state = app.settle()
                 out.parent.mkdir(parents=True, exist_ok=True)
                 image = app.screenshot()
+                if args.views:
+                    from app.theme import BACKGROUND, rgb
+                    network = app.xdo("search", "--sync", "--pid", str(app.process.pid), "--name",
+                                      "inside the network").split()[0]
+                    image = stacked([image, window_image(app, network)], rgb(BACKGROUND))
                 atomic_write(out, lambda handle: image.save(handle, format="PNG"))
             finally:
                 app.quit()

@@ -9,7 +9,9 @@ window keeps reading with) and returns everything there is to show and to save:
 2. render the teaching drawings as training on drawn digits does: random size, position and
    brush, the app's raster, input pen and pipeline, several renders each (``render_teaching``);
 3. mix in rehearsal digits, a small MNIST training sample shipped with the app, so that a machine
-   without MNIST can still keep the model from forgetting everyone else's handwriting;
+   without MNIST can still keep the model from forgetting everyone else's handwriting, and a small
+   share of generated "not a digit" drawings (``preprocessing.negatives``, the train sources, label
+   NOT_A_DIGIT) so that a personal model keeps the verdict "not a digit" its base learned;
 4. ``model.training.fit`` a COPY of the base model with ``FINE_TUNE_RECIPE`` (few epochs, a low
    learning rate, the usual batch augmentation), exactly as training does, batch norm included;
 5. measure the base and the personal model on the held-out drawings, read exactly as the app reads
@@ -50,6 +52,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from model.evaluation import Evaluation, evaluate
+from model.losses import NOT_A_DIGIT
 from model.mlp import MLP
 from model.recipe import Recipe, recipe_from_metadata
 from model.training import BatchProgress, FitResult, StopRequest, fit
@@ -79,20 +82,24 @@ class FineTuneSettings:
     holdout: share of each digit's drawings held out to measure before/after (a digit with a
         single drawing keeps it for teaching). max_own_images: renders of the person's drawings
         per fine-tune at most (many drawings get fewer renders each, so time stays bounded).
-    rehearsal: shipped MNIST training digits mixed in. min_drawings: fewer labelled drawings
-        than this is refused.
+    rehearsal: shipped MNIST training digits mixed in. negatives_per_source: generated "not a
+        digit" drawings of each train source of ``preprocessing.negatives`` mixed in (one render
+        each; 0: none). min_drawings: fewer labelled drawings than this is refused.
     """
 
     recipe: Recipe = FINE_TUNE_RECIPE
     holdout: float = 0.2
     max_own_images: int = 2400
     rehearsal: int = 2000
+    #: 30 of each of the 11 train sources: 330 images, about a tenth of a 50-drawing fine-tune.
+    negatives_per_source: int = 30
     min_drawings: int = 10
 
     def __post_init__(self) -> None:
         checks = [("holdout", 0 <= self.holdout < 1, "must be in [0, 1)"),
                   ("max_own_images", self.max_own_images >= 1, "must be at least 1"),
                   ("rehearsal", self.rehearsal >= 0, "must be 0 or more"),
+                  ("negatives_per_source", self.negatives_per_source >= 0, "must be 0 or more"),
                   ("min_drawings", self.min_drawings >= 1, "must be at least 1")]
         for name, ok, why in checks:
             if not ok:
@@ -109,7 +116,8 @@ class FineTuneSettings:
 
     def to_dict(self) -> dict:
         return {"recipe": self.recipe.to_dict(), "holdout": self.holdout, "max_own_images": self.max_own_images,
-                "rehearsal": self.rehearsal, "min_drawings": self.min_drawings}
+                "rehearsal": self.rehearsal, "negatives_per_source": self.negatives_per_source,
+                "min_drawings": self.min_drawings}
 
 
 class FineTuneError(ValueError):
@@ -180,6 +188,7 @@ class FineTuneResult:
     own_images: int
     rehearsal_images: int
     notes: list[str] = field(default_factory=list)
+    negative_images: int = 0
     created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
 
     @property
@@ -203,8 +212,9 @@ class FineTuneResult:
 
     def summary_lines(self) -> list[str]:
         """What a person reads when the fine-tune is done (the CLI prints these; the window shows them)."""
+        negatives = f" and {self.negative_images} 'not a digit' drawings" if self.negative_images else ""
         lines = [f"taught on {len(self.taught)} of your drawings ({self.own_images} renders) with "
-                 f"{self.rehearsal_images} MNIST digits for rehearsal, in {self.seconds:.1f} s"]
+                 f"{self.rehearsal_images} MNIST digits for rehearsal{negatives}, in {self.seconds:.1f} s"]
         if self.before is not None and self.after is not None:
             lines.append(f"your {len(self.held_out)} held-out drawings: {_percent(self.before.accuracy)} before, "
                          f"{_percent(self.after.accuracy)} after")
@@ -220,12 +230,17 @@ class FineTuneResult:
         fine-tune's settings, the base file, the samples used and the figures."""
         base_metadata = dict(base_metadata or {})
         fine_tune = {"settings": self.settings.to_dict(), "fit": self.fit.summary(),
-                     "own_images": self.own_images, "rehearsal_images": self.rehearsal_images}
+                     "own_images": self.own_images, "rehearsal_images": self.rehearsal_images,
+                     "negative_images": self.negative_images}
         results = {"personal": self.figures(), "fine_tune_seconds": round(self.seconds, 2)}
         if self.check is not None and self.check.full and self.mnist_after is not None:
             results.update({"mnist_test_accuracy": self.mnist_after.accuracy, "mnist_test_loss": self.mnist_after.loss,
                             "mnist_test_confusion": self.mnist_after.confusion.tolist()})
+        # The base's verdict rule (thresholds, temperature) goes with it: the personal model keeps
+        # saying "not a digit" as its base did (the fine-tune rehearses the negatives for that).
+        verdict = {key: base_metadata[key] for key in ("verdict", "calibration") if key in base_metadata}
         return {
+            **verdict,
             "preprocessing": base_metadata.get("preprocessing") or DEFAULT_SETTINGS.to_dict(),
             "training": {**_base_recipe(base_metadata), "fine_tune": fine_tune},
             "data": base_metadata.get("data") or {},
@@ -343,6 +358,27 @@ def render_teaching(drawings: Sequence[Drawing], variants: int, seed: int, pipel
     return np.concatenate(images), np.concatenate(labels)
 
 
+def render_negative_share(per_source: int, digits: Sequence[Drawing], seed: int, pipeline: PipelineSettings,
+                          stop: StopRequest | None = None, chunk: int = 64) -> np.ndarray:
+    """``per_source`` generated "not a digit" drawings of every train source of
+    ``preprocessing.negatives`` (those made of digits from the person's own ``digits``), one render
+    each as drawn digits are rendered -> images (m, 28, 28) float32. FineTuneCancelled on a stop."""
+    from preprocessing import negatives
+
+    if per_source <= 0:
+        return np.zeros((0, 28, 28), np.float32)
+    drawings = negatives.generate_split("train", per_source, int(seed), list(digits) or None)
+    images = []
+    for start in range(0, len(drawings), chunk):
+        if stop is not None and stop.is_set():
+            raise FineTuneCancelled()
+        chunk_seed = int(np.random.SeedSequence([int(seed), 19, start]).generate_state(1)[0])
+        rendered, _ = negatives.render_negatives(drawings[start:start + chunk], 1, chunk_seed, settings=pipeline,
+                                                 workers=1)
+        images.append(rendered)
+    return np.concatenate(images).astype(np.float32, copy=False)
+
+
 def read_as_app(drawings: Sequence[Drawing], pipeline: PipelineSettings,
                 canvas_px: int = READ_CANVAS_PX) -> np.ndarray:
     """The network input the app makes of each drawing as drawn (its own size and place):
@@ -437,9 +473,11 @@ def fine_tune(base: MLP, drawings: Sequence[Drawing], settings: FineTuneSettings
                                    on_fraction=lambda f: report("render", f, "rendering your drawings"))
     rehearsal = load_rehearsal() if rehearsal is None and settings.rehearsal else rehearsal
     rehearse_x, rehearse_y = _rehearsal_sample(rehearsal, settings.rehearsal, settings.seed)
+    negative_x = render_negative_share(settings.negatives_per_source, teach, settings.seed, pipeline, stop)
     X = np.concatenate([own_x.reshape(len(own_x), 784),
-                        rehearse_x.reshape(len(rehearse_x), 784).astype(np.float32) * np.float32(1 / 255)])
-    y = np.concatenate([own_y, rehearse_y])
+                        rehearse_x.reshape(len(rehearse_x), 784).astype(np.float32) * np.float32(1 / 255),
+                        negative_x.reshape(len(negative_x), 784)])
+    y = np.concatenate([own_y, rehearse_y, np.full(len(negative_x), NOT_A_DIGIT, np.int64)])
 
     model = copy_model(base)
     fitted = fit(recipe, X, y, model=model, stop=stop,
@@ -465,7 +503,7 @@ def fine_tune(base: MLP, drawings: Sequence[Drawing], settings: FineTuneSettings
         base_sha256=None if base_path is None else file_sha256(base_path), settings=settings.replace(recipe=recipe),
         taught=teach, held_out=held_out, before=before, after=after, check=check, mnist_before=mnist_before,
         mnist_after=mnist_after, fit=fitted, seconds=time.perf_counter() - started, own_images=len(own_y),
-        rehearsal_images=len(rehearse_y), notes=notes)
+        rehearsal_images=len(rehearse_y), notes=notes, negative_images=len(negative_x))
 
 
 def _honest_notes(teach: list[Drawing], held_out: list[Drawing]) -> list[str]:

@@ -536,3 +536,28 @@ def test_a_picture_of_several_digits_says_so(tmp_path):
     controller = DigitPadController(MLP([784, 16, 10], seed=0), DEFAULT_SETTINGS, canvas_px=CANVAS)
     reading = controller.open_image(pair, label="pair")
     assert reading.note == "several digits" and reading.message.startswith("Several digits; the largest")
+
+
+def test_a_ready_input_is_what_the_network_reads_until_the_canvas_takes_over(controller):
+    draw(controller, SEVEN)
+    strokes = controller.strokes
+    image = np.zeros((28, 28), np.float32)
+    image[5:20, 12:15] = 0.8
+    image[0, 0] = 1.7  # clipped to the input's range
+    controller.show_input(image, "example")
+    reading = controller.reading()
+    assert reading.source == "example" and not controller.strokes and reading.input[0, 0] == 1.0
+    np.testing.assert_array_equal(reading.input[5:20, 12:15], np.float32(0.8))
+    probabilities = controller.model.predict_proba(np.clip(image, 0, 1))
+    np.testing.assert_allclose(reading.probabilities, probabilities, rtol=1e-4, atol=1e-6)
+    controller.edit_cell(0, 1, 1.0)  # cell edits edit the example
+    assert controller.reading().source == "example" and controller.reading().input[0, 1] == 1.0
+    assert controller.undo()  # the strokes come back, and with them the canvas's own input
+    assert controller.strokes == strokes and controller.reading().source == "canvas"
+    controller.show_input(image)
+    controller.clear()
+    assert controller.reading().verdict == "empty"
+    with pytest.raises(ValueError, match="28, 28"):
+        controller.show_input(np.zeros((27, 28)))
+    with pytest.raises(ValueError):
+        controller.show_input(np.full((28, 28), np.nan))

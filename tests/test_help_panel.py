@@ -18,8 +18,14 @@ def test_about_names_the_version_licence_model_and_data_folder():
     assert rows["Your data folder"] == "/home/ann/.local/share/dp"
 
 
+def descendants(widget):
+    for child in widget.winfo_children():
+        yield child
+        yield from descendants(child)
+
+
 def texts(window):
-    return [w.cget("text") for w in window.winfo_children() if w.winfo_class() == "TLabel"]
+    return [w.cget("text") for w in descendants(window) if w.winfo_class() == "TLabel"]
 
 
 @pytest.mark.gui
@@ -34,6 +40,8 @@ def test_the_help_lists_every_row_opens_once_and_closes_with_escape_or_f1(toplev
     shown = texts(window)
     for keys, meaning in help_rows():
         assert keys in shown and meaning in shown
+    # the whole list stays readable on a 1024x600 screen (a title bar included)
+    assert window.winfo_reqheight() <= 570 and window.winfo_reqwidth() <= 1024
     info.open()  # again: the same window comes to the front
     assert info.window is window and changes == [True]
     for key in ("<Escape>", "<F1>"):
@@ -64,6 +72,16 @@ def test_about_asks_for_its_rows_each_time_it_opens(toplevel):
     assert "mine.npz - B" in texts(about.window)
     about.close()
     assert not about.is_open
+
+
+def test_rows_are_cut_into_columns_in_order():
+    from app.help_panel import split_columns
+
+    rows = [(str(i), "") for i in range(5)]
+    assert split_columns(rows, 2) == [rows[:3], rows[3:]]
+    assert split_columns(rows, 1) == [rows]
+    assert split_columns(rows[:1], 2) == [rows[:1]]
+    assert split_columns([], 2) == [[]]
 
 
 def test_info_windows_are_kept_on_the_screen():

@@ -148,3 +148,22 @@ def test_an_explicit_bad_weights_file_is_an_error(toplevel, data_dir, tmp_path):
 def test_a_drawing_given_at_start_is_opened(toplevel, data_dir, test_data_dir):
     window = start(toplevel, "--drawing", str(test_data_dir / "drawings_sample.jsonl"))
     assert window.controller.strokes and window.status.message.startswith("Opened drawings_sample.jsonl")
+
+
+def test_the_views_option_names_views_of_the_view_menu(capsys):
+    assert build_parser().parse_args(["--views", "stages, network"]).views == ["stages", "network"]
+    assert build_parser().parse_args([]).views == []
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--views", "stages,xray"])
+    assert "unknown view 'xray'" in capsys.readouterr().err
+
+
+@pytest.mark.gui
+def test_views_named_at_start_are_open_and_ticked(toplevel, data_dir):
+    window = start(toplevel, "--views", "stages,evidence,network")
+    try:
+        assert window.stages_visible and window.evidence_visible and window.network.is_open
+        assert all(window.variables[name].get() for name in ("stages", "evidence", "network"))
+        assert not window.variables["examples"].get()
+    finally:
+        window.network.close()

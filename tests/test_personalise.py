@@ -92,7 +92,8 @@ def test_teaching_a_mirrored_writer_improves_their_held_out_drawings(base, mirro
     assert result.mnist_after.accuracy >= result.mnist_before.accuracy - 0.03
     assert result.mnist_change == pytest.approx(result.mnist_after.accuracy - result.mnist_before.accuracy)
     lines = result.summary_lines()
-    assert lines[1].startswith("your 20 held-out drawings: 50.0 % before")
+    before, after = result.before.accuracy * 100, result.after.accuracy * 100
+    assert lines[1] == f"your 20 held-out drawings: {before:.1f} % before, {after:.1f} % after"
     assert "shipped sample of 2000 test digits" in lines[2]
 
 
@@ -279,3 +280,36 @@ def test_cli_ctrl_c_during_the_fine_tune_writes_nothing(sample_drawings, tmp_pat
     assert "stopped (SIGINT): nothing was written" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == [mine]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_personal_model_still_says_not_a_digit_for_a_star(base, sample_drawings):
+    """The fine-tune rehearses generated negatives (a small share) and the personal model keeps
+    its base's verdict rule, so a star stays 'not a digit' while the person's digits are digits."""
+    from app.controller import DigitPadController
+    from app.replay import replay_drawing
+    from model.verdict import VerdictRule
+    from preprocessing import negatives
+
+    model, meta = base
+    rule = VerdictRule(not_digit_top2_below=0.8)
+    base_meta = {**meta, **rule.to_metadata()}
+    result = fine_tune(model, sample_drawings, QUICK.replace(negatives_per_source=5), base_metadata=base_meta)
+    assert result.negative_images == 5 * len(negatives.sources("train"))
+    assert result.metadata(base_meta)["training"]["fine_tune"]["negative_images"] == result.negative_images
+    personal_meta = result.metadata(base_meta)
+    assert VerdictRule.from_metadata(personal_meta) == rule
+    personal = DigitPadController(result.model, metadata=personal_meta)
+    stars = negatives.generate("star", 5, seed=3)  # a test source: never taught
+    verdicts = [replay_drawing(personal, star).verdict for star in stars]
+    assert verdicts.count("not_digit") >= 4, verdicts
+    readings = [replay_drawing(personal, d) for d in sample_drawings[:10]]
+    assert all(r.verdict != "not_digit" for r in readings)
+
+
+def test_no_negatives_when_switched_off(base, sample_drawings):
+    settings = QUICK.replace(recipe=QUICK.recipe.replace(epochs=1, drawing_variants=2), rehearsal=50,
+                             negatives_per_source=0)
+    result = fine_tune(base[0], sample_drawings, settings, base_metadata=base[1])
+    assert result.negative_images == 0
+    with pytest.raises(ValueError, match="negatives_per_source"):
+        FineTuneSettings(negatives_per_source=-1)

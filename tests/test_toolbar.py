@@ -6,7 +6,7 @@ import tkinter as tk
 import pytest
 
 from app import theme
-from app.commands import CommandRunner, command
+from app.commands import COMMANDS, CommandRunner, command
 from app.controller import DigitPadController
 from app.toolbar import LAYOUT, Toolbar
 from model.mlp import MLP
@@ -28,7 +28,7 @@ class Window:
 def toolbar(toplevel):
     theme.apply(toplevel)
     controller = DigitPadController(MLP([784, 16, 10], seed=0), DEFAULT_SETTINGS, canvas_px=400)
-    variables = {name: tk.BooleanVar(master=toplevel, value=False) for name in ("eraser", "stages")}
+    variables = {cmd.check: tk.BooleanVar(master=toplevel, value=False) for cmd in COMMANDS if cmd.check}
     window = Window(controller, variables)
     brushes = []
     toolbar = Toolbar(toplevel, CommandRunner(window, variables), controller, on_brush=lambda: brushes.append(1))

@@ -505,6 +505,8 @@ def test_on_a_small_screen_the_whole_window_fits_and_nothing_is_clipped(
             if stages:
                 app_window.key("F2")
                 app_window.wait_for(lambda s: s["stages_visible"], "the stage view")
+                app_window.key("F3")  # the evidence overlay's legend must not make the window taller
+                app_window.wait_for(lambda s: s["views"]["evidence"], "the evidence overlay")
             app_window.draw(clear_drawing)
             state = app_window.settle()
             app_window.screenshot().save(artifacts_dir / f"window_{width}x{height}{'_stages' * stages}.png")
