@@ -83,10 +83,10 @@ PINHOLE_FRACTION = 0.0005
 
 REDRAW_PEN = None
 #: Strokes this wide (fractions of the digit's size) are read as they are: MNIST's own widths,
-#: which the network was trained on (an MNIST digit: about 2.5 px in 20). Thinner (a fine pen in
+#: which the network was trained on (an MNIST digit: about 2.5 px in 20, up to 5 in bold ones). Thinner (a fine pen in
 #: a big photo, which the reduction would make faint) or thicker (a bold marker, loops filling)
 #: strokes are redrawn with the input pen. Chosen on the benchmark's tune split.
-KEEP_WIDTHS: tuple[float, float] | None = (0.07, 0.2)
+KEEP_WIDTHS: tuple[float, float] | None = (0.07, 0.28)
 #: thin_and_redraw's absolute threshold, as a fraction of the ink threshold.
 SHAPE_OF_THRESHOLD = 0.6
 #: The ridge threshold of thin_and_redraw: a fraction of the darkest ink within RIDGE_WINDOW pixels.

@@ -151,8 +151,8 @@ def stroke_width(network_input: np.ndarray) -> float:
 @pytest.mark.parametrize("strokes", [SEVEN, ZERO])
 def test_a_bold_marker_and_a_fine_pen_give_the_same_input(strokes):
     fine = ii.read_grey(paper(ink_of(strokes, 300, 4))).result.image
-    bold = ii.read_grey(paper(ink_of(strokes, 300, 56))).result.image
-    as_is = preprocess(ink_of(strokes, 300, 56)).image       # the bold picture without thinning
+    bold = ii.read_grey(paper(ink_of(strokes, 300, 70))).result.image
+    as_is = preprocess(ink_of(strokes, 300, 70)).image       # the bold picture without thinning
     assert abs(stroke_width(bold) - stroke_width(fine)) < 0.25 * stroke_width(fine)
     assert stroke_width(as_is) > 1.5 * stroke_width(bold)
     assert np.abs(bold - fine).mean() < 0.85 * np.abs(as_is - fine).mean()
