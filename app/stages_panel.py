@@ -1,6 +1,7 @@
 """The pipeline stages strip: the strokes as read, cropped, blurred, scaled and centred, as thumbnails;
-for a picture (File > Open image): the picture, lighting levelled, the ink kept, thinned and
-redrawn with the input pen, and centred (preprocessing.image_input).
+for a picture (File > Open image): the picture, lighting levelled, the ink kept, its width
+normalised (thinned and redrawn with the input pen unless MNIST-like) and centred
+(preprocessing.image_input).
 
 Shown on demand (View > Pipeline stages, F2): computing the stages costs the controller a little,
 so it keeps them only while the strip is visible.
@@ -24,7 +25,7 @@ STAGES = (("raw", "strokes read"), ("cropped", "cropped"), ("blurred", "blurred"
           ("centred", "centred"))
 #: The same strip for a picture: its own steps, then the network's input.
 IMAGE_STAGES = (("picture", "picture"), ("levelled", "lighting levelled"), ("ink", "ink kept"),
-                ("thinned", "thinned, redrawn"), ("centred", "centred"))
+                ("thinned", "width normalised"), ("centred", "centred"))
 #: Side of each thumbnail, in pixels.
 STAGE_PX = 64
 
