@@ -152,7 +152,7 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
 
-    from model.calibration import expected_calibration_error, softmax
+    from model.calibration import softmax
     from model.weights_io import WeightsError
     from preprocessing.drawing import DrawingFormatError, read_drawings
 
@@ -187,8 +187,7 @@ def main(argv=None) -> int:
         for name, t in (("before", 1.0), ("after", rule.temperature)):
             p = softmax(data["test_logits"][:, :10], t)
             reliability_png(p.max(axis=1), p.argmax(axis=1) == data["test_labels"], f"{args.reliability}-{name}.png",
-                            bins=15, title=f"Held-out drawn digits, {name} calibration "
-                                           f"(ECE {expected_calibration_error(p, data['test_labels']) * 100:.2f} %)")
+                            bins=15, title=f"Held-out drawn digits, {name} calibration")
     if args.record_into:
         try:
             record(args.record_into, rule, summary, argv)

@@ -143,7 +143,8 @@ def _augmentation(aug: Mapping[str, Any]) -> str:
 
 def _recipe(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
     training, results = _mapping(meta.get("training")), _mapping(meta.get("results"))
-    s = _mapping(training.get("settings"))
+    # "recipe" since the recipe became one object; files trained before call it "settings".
+    s = _mapping(training.get("recipe") or training.get("settings"))
     rows: list[tuple[str, str]] = []
     optimizer = s.get("optimizer")
     if isinstance(optimizer, str):
@@ -187,6 +188,9 @@ def _recipe(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
     variants = _whole(s.get("drawing_variants"))
     if drawn and variants:
         data.append(f"{variants} renders of each drawing")
+    negatives = _whole(results.get("negative_images"))
+    if negatives:
+        data.append(f"{negatives:,} drawings that are not digits (taught as 'not a digit')")
     if data:
         rows.append(("data", "; ".join(data)))
     seconds = _number(results.get("total_seconds"))
@@ -221,6 +225,22 @@ def _confusion(results: Mapping[str, Any]) -> np.ndarray | None:
     return np.array(counts, dtype=np.int64)
 
 
+def _verdict_figures(fitted: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """benchmarks/fit_verdict.py's report (on writers and kinds of drawing never used to choose the
+    rule) as card rows."""
+    after = _mapping(_mapping(fitted.get("test")).get("after"))
+    flagged, wrong = _fraction(after.get("negatives_flagged")), _fraction(after.get("digits_sure_wrong"))
+    called, ece = _fraction(after.get("digits_not_digit")), _fraction(after.get("ece_digits"))
+    rows = []
+    if flagged is not None:
+        rows.append(("held-out drawings that are not digits", f"{_percent(flagged)} not read as a sure digit"))
+    if wrong is not None and called is not None:
+        rows.append(("held-out digits", f"{_percent(wrong)} sure and wrong, {_percent(called)} called not a digit"))
+    if ece is not None:
+        rows.append(("calibration error (ECE) on held-out digits", _percent(ece)))
+    return rows
+
+
 def _drawn_figures(results: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     cv = _mapping(results.get("writer_cv"))
@@ -233,6 +253,7 @@ def _drawn_figures(results: Mapping[str, Any]) -> list[tuple[str, str]]:
                   ((k, _fraction(v)) for k, v in sorted(per_fold.items(), key=lambda kv: str(kv[0]))) if v is not None]
     if folds_text:
         rows.append(("accuracy per fold", ", ".join(folds_text)))
+    rows += _verdict_figures(_mapping(results.get("not_a_digit")))
     robustness = _mapping(results.get("robustness"))
     accuracy = _mapping(robustness.get("accuracy"))
     n = _whole(robustness.get("n"))

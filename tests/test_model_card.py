@@ -138,3 +138,16 @@ def test_no_metadata_makes_the_card_raise(bundled, data) -> None:
         places = list(_paths(meta))[1:]
     card = model_card(meta)
     assert isinstance(card.text(), str) and card.architecture.startswith("MLP")
+
+
+def test_the_card_shows_the_verdict_figures_and_reads_the_recipe_of_either_name() -> None:
+    fitted = {"test": {"after": {"negatives_flagged": 0.9425, "digits_sure_wrong": 0.0008,
+                                 "digits_not_digit": 0.0057, "ece_digits": 0.0018}}}
+    for key in ("recipe", "settings"):
+        card = model_card({"layer_sizes": [784, 10], "training": {key: {"optimizer": "adam", "lr": 0.001}},
+                           "results": {"not_a_digit": fitted}})
+        assert dict(card.recipe)["optimiser"] == "Adam", key
+        figures = dict(card.drawn_figures)
+        assert figures["held-out drawings that are not digits"] == "94.25 % not read as a sure digit"
+        assert figures["held-out digits"] == "0.08 % sure and wrong, 0.57 % called not a digit"
+        assert figures["calibration error (ECE) on held-out digits"] == "0.18 %"
