@@ -1,6 +1,6 @@
 """`python -m app` and the `digit-pad` console script: start the Digit Pad window.
 
-    digit-pad [--weights PATH | --bundled] [--drawing FILE.jsonl] [--views stages,evidence,network,examples]
+    digit-pad [--weights PATH | --bundled] [--drawing FILE.jsonl | --image FILE] [--views stages,evidence,network,examples]
     digit-pad --version | --where
 
 The model: `--weights PATH` > `--bundled` > the model chosen in the app last time (remembered in
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start with the bundled model and forget the model chosen in the app")
     parser.add_argument("--drawing", metavar="FILE.jsonl", default=None,
                         help="open this drawing (the file's first) at start")
+    parser.add_argument("--image", metavar="FILE", default=None,
+                        help="open this picture of a digit at start (PNG, JPEG, BMP, GIF, TIFF, WebP)")
     parser.add_argument("--views", metavar="LIST", default="", type=_views,
                         help="open these views at start, comma-separated: " + ", ".join(VIEWS)
                              + " (as the View menu does)")
@@ -95,6 +97,8 @@ def open_window(args: argparse.Namespace, root) -> "DigitPadWindow":
     attach(window, Path(args.state_file) if args.state_file else None, Path(args.profile) if args.profile else None)
     if args.drawing:
         window.files.open_drawing_file(Path(args.drawing))
+    if args.image:
+        window.files.open_image_file(Path(args.image))
     for view in args.views:
         window.commands.run(view)
     return window

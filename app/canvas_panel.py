@@ -3,12 +3,16 @@
 The Tk canvas only draws what the person sees (a dot, then round-capped line segments); the
 controller keeps its own raster for the network. The canvas stays square, as large as its area
 allows (never below `MIN_CANVAS_PX`); once a resize has settled the controller re-renders its
-raster at the new side, so what the network reads follows the canvas on screen.
+raster at the new side, so what the network reads follows the canvas on screen. When the
+controller reads a picture (File > Open image), the canvas shows it, fitted and centred; the first
+pen stroke replaces it (the controller starts over from strokes).
 """
 from __future__ import annotations
 
 import tkinter as tk
 from typing import Callable
+
+from PIL import Image, ImageTk
 
 from app.controller import ERASER_WIDTH_FACTOR, DigitPadController
 from app.theme import BACKGROUND, BORDER, CURSOR_RING, INK, PAPER, PLACEHOLDER, Fonts
@@ -56,6 +60,7 @@ class CanvasPanel:
         self._last_point: tuple[float, float] | None = None
         self._stroke_erase = False
         self._resize_job: str | None = None
+        self._picture: ImageTk.PhotoImage | None = None  # Tk shows it only while Python holds it
         self.frame.bind("<Configure>", self._area_configured)
         canvas = self.canvas
         canvas.bind("<ButtonPress-1>", lambda e: self._pen_down(e, None))
@@ -82,7 +87,10 @@ class CanvasPanel:
     # ------------------------------------------------------------------ pen events
     def _pen_down(self, event: tk.Event, erase: bool | None) -> None:
         self.flush_resize()
+        had_picture = self.controller.image is not None
         self.controller.pen_down(event.x, event.y, erase=erase)
+        if had_picture:
+            self.redraw()  # the picture gives way to the strokes
         self._last_point = self._clamped(event.x, event.y)
         self._stroke_erase = self.controller.eraser if erase is None else erase
         self._draw_dot(*self._last_point, self._width_px(self._stroke_erase), self._stroke_erase)
@@ -134,7 +142,11 @@ class CanvasPanel:
         """Draw every stroke again from the controller (after undo, redo, clear, open or resize)."""
         self._last_point = None
         self.canvas.delete("ink")
+        self.canvas.delete("picture")
+        self._picture = None
         side = self.side
+        if self.controller.image is not None:
+            self._show_picture(self.controller.image.shown())
         for stroke in self.controller.strokes:
             width = stroke.width * side
             points = [(x * side, y * side) for x, y in stroke.points]
@@ -144,7 +156,21 @@ class CanvasPanel:
                                         fill=PAPER if stroke.erase else INK,
                                         capstyle=tk.ROUND, joinstyle=tk.ROUND, tags=("ink",))
         self.canvas.tag_raise(self.ring)
-        self.canvas.itemconfigure(self.placeholder, state="hidden" if self.controller.strokes else "normal")
+        empty = not self.controller.strokes and self.controller.image is None
+        self.canvas.itemconfigure(self.placeholder, state="normal" if empty else "hidden")
+
+    def _show_picture(self, grey) -> None:
+        """Show (h, w) uint8 greyscale fitted into the canvas, centred, aspect ratio kept."""
+        h, w = grey.shape
+        scale = self.side / max(h, w)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        # Small bitmaps are enlarged with their pixels visible: those pixels are what is read.
+        resample = Image.NEAREST if max(h, w) < self.side / 2 else Image.BILINEAR
+        picture = Image.fromarray(grey, "L").resize(size, resample)
+        self._picture = ImageTk.PhotoImage(picture, master=self.canvas)
+        self.canvas.create_image(self.side / 2, self.side / 2, image=self._picture, anchor="center",
+                                 tags=("picture",))
+        self.canvas.tag_lower("picture")
 
     def _area_configured(self, event: tk.Event) -> None:
         side = max(min(event.width, event.height) - 2, 28)

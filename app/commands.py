@@ -49,6 +49,9 @@ class Command:
 COMMANDS: tuple[Command, ...] = (
     Command("open_drawing", "Open drawing...", "File", "files.open_drawing", "open a drawing (.jsonl)",
             "Ctrl+O", ("<Control-o>",)),
+    Command("open_image", "Open image...", "File", "files.open_image",
+            "open a picture of a digit (PNG, JPEG...)",
+            "Ctrl+Shift+O", ("<Control-O>", "<Control-Shift-O>")),
     Command("save_drawing", "Save drawing...", "File", "files.save_drawing", "save the drawing (.jsonl and .png)",
             "Ctrl+S", ("<Control-s>",)),
     Command("quit", "Quit", "File", "quit", "quit", "Ctrl+Q", ("<Control-q>",), separator=True),

@@ -12,6 +12,11 @@ scaled to the digit for the network (`preprocessing.input_pen`; the weights' `in
 network sees. Strokes are stored as fractions of the canvas side, so a resize or an undo re-renders
 them at any pixel size, bit-identical to drawing them live. The controller keeps what is not the
 source's: the tools (brush, eraser), the undo history, cell edits of the 28x28 grid, the model.
+
+A picture opened from a file (`open_image`, an `app.sources.ImageSource`) replaces the strokes as
+the input until the pen touches the canvas again, which starts over from strokes; the undo history
+holds (strokes, picture) pairs, so undo brings the picture back. The window (File > Open image,
+`digit-pad --image`) and `app.read` both open pictures here.
 """
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from app.sources import Stroke, StrokeSource, checked_side
+from app.sources import ImageSource, Stroke, StrokeSource, checked_side
 from model.verdict import VerdictRule
 from model.weights_io import WeightsError, load_weights
 from preprocessing.drawing import Drawing
@@ -56,8 +61,10 @@ class Reading:
     confidence: probability of `digit` (0.0 when empty).
     verdict: 'empty', 'not_digit', 'unsure' or 'sure' (model.verdict.VerdictRule, from the weights).
     stages: pipeline stages name -> array (only when the controller keeps stages).
-    source: the input source's name ('canvas' for strokes), 'grid' (edited cell by cell) or the
-    name given to `DigitPadController.show_input` ('example' for an MNIST example).
+    source: the input source's name ('canvas' for strokes, 'image' for a picture), 'grid' (edited
+    cell by cell) or the name given to `DigitPadController.show_input` ('example' for an MNIST
+    example).
+    note: what the source adds ('several digits' for a picture of more than one), or None.
     """
 
     input: np.ndarray | None
@@ -68,17 +75,23 @@ class Reading:
     verdict: str
     stages: Mapping[str, np.ndarray] = field(default_factory=dict)
     source: str = "canvas"
+    note: str | None = None
 
     @property
     def message(self) -> str:
         """The plain sentence a person reads, e.g. 'Draw a digit' or 'Not sure: 4 or 9?'."""
+        several = self.note == "several digits"
         if self.verdict == "empty":
-            return "Draw a digit"
+            return "No ink found in the picture" if self.source == "image" else "Draw a digit"
         if self.verdict == "not_digit":
-            return "That doesn't look like a digit"
+            return "Several digits; the largest doesn't look like one" if several \
+                else "That doesn't look like a digit"
         if self.verdict == "unsure":
-            return f"Not sure: {self.digit} or {self.runner_up}?"
+            return f"Several digits; the largest: {self.digit} or {self.runner_up}?" if several \
+                else f"Not sure: {self.digit} or {self.runner_up}?"
         article = "an" if self.digit == 8 else "a"
+        if several:
+            return f"Several digits; the largest is {article} {self.digit}"
         return f"It's {article} {self.digit}"
 
     @property
@@ -189,9 +202,13 @@ class DigitPadController:
         self.brush_fraction = self._checked_brush(brush_fraction)
         self.eraser = False
         self.keep_stages = bool(keep_stages)
-        self.source = StrokeSource(checked_side(canvas_px), self.settings)
-        self._undo: list[list[Stroke]] = []
-        self._redo: list[list[Stroke]] = []
+        self.pen_source = StrokeSource(checked_side(canvas_px), self.settings)
+        #: The picture being read instead of the strokes (File > Open image), or None.
+        self.image: ImageSource | None = None
+        # Undo steps: (strokes, picture) as `_snapshot` makes them.
+        self._undo: list[tuple[list[Stroke], ImageSource | None]] = []
+        self._redo: list[tuple[list[Stroke], ImageSource | None]] = []
+        self._before_stroke: tuple[list[Stroke], ImageSource | None] | None = None
         self._grid: np.ndarray | None = None
         self._grid_source = "grid"
         self._reading: Reading | None = None
@@ -209,26 +226,26 @@ class DigitPadController:
     @property
     def strokes(self) -> list[Stroke]:
         """The finished strokes."""
-        return self.source.strokes
+        return self.pen_source.strokes
 
     @property
     def canvas_px(self) -> int:
-        return self.source.canvas_px
+        return self.pen_source.canvas_px
 
     @property
     def raster(self) -> StrokeRaster:
         """The canvas as the person sees it, (canvas_px, canvas_px)."""
-        return self.source.raster
+        return self.pen_source.raster
 
     @property
     def input_raster(self) -> InputPenRaster | None:
         """The strokes as the network reads them (None when the weights read the canvas as drawn)."""
-        return self.source.input_raster
+        return self.pen_source.input_raster
 
     # ------------------------------------------------------------------ pen events
     @property
     def drawing_active(self) -> bool:
-        return self.source.drawing
+        return self.pen_source.drawing
 
     def pen_down(self, x: float, y: float, erase: bool | None = None) -> None:
         """Start a stroke at canvas pixel (x, y). erase=None uses the eraser tool's state."""
@@ -236,29 +253,36 @@ class DigitPadController:
         erase = self.eraser if erase is None else bool(erase)
         width = self.brush_fraction * (ERASER_WIDTH_FACTOR if erase else 1.0)
         self._grid = None
-        self.source.begin(self._fraction(x, y), width, erase)
+        # Drawing over a picture starts over from strokes; one undo brings the picture back.
+        self._before_stroke = self._snapshot()
+        if self.image is not None:
+            self.image = None
+            self.pen_source.replace([])
+        self.pen_source.begin(self._fraction(x, y), width, erase)
         self._changed()
 
     def pen_move(self, x: float, y: float) -> None:
         """Continue the current stroke to canvas pixel (x, y); ignored when the pen is up."""
-        if self.source.drawing and self.source.extend(self._fraction(x, y)):
+        if self.pen_source.drawing and self.pen_source.extend(self._fraction(x, y)):
             self._changed()
 
     def pen_up(self) -> None:
         """Finish the current stroke (it becomes one undoable step)."""
-        before = self.source.strokes
-        if self.source.end() is not None:
+        before = self._before_stroke or self._snapshot()
+        if self.pen_source.end() is not None:
             self._push_undo(before)
+        self._before_stroke = None
 
     # ------------------------------------------------------------------ editing
     def clear(self) -> None:
         """Remove all strokes (undoable) and any grid edits."""
         self._finish_active()
-        if not self.strokes and self._grid is None:
+        if not self.strokes and self._grid is None and self.image is None:
             return
-        if self.strokes:
-            self._push_undo(self.strokes)
-            self.source.replace([])
+        if self.strokes or self.image is not None:
+            self._push_undo(self._snapshot())
+            self.pen_source.replace([])
+            self.image = None
         self._grid = None
         self._changed()
 
@@ -267,8 +291,8 @@ class DigitPadController:
         self._finish_active()
         if not self._undo:
             return False
-        self._redo.append(self.strokes)
-        self._show_strokes(self._undo.pop())
+        self._redo.append(self._snapshot())
+        self._restore(self._undo.pop())
         return True
 
     def redo(self) -> bool:
@@ -276,9 +300,14 @@ class DigitPadController:
         self._finish_active()
         if not self._redo:
             return False
-        self._undo.append(self.strokes)
-        self._show_strokes(self._redo.pop())
+        self._undo.append(self._snapshot())
+        self._restore(self._redo.pop())
         return True
+
+    def forget_history(self) -> None:
+        """Drop the undo and redo steps (what they hold, pictures included, can then be freed)."""
+        self._undo.clear()
+        self._redo.clear()
 
     @property
     def can_undo(self) -> bool:
@@ -336,16 +365,17 @@ class DigitPadController:
         if image.shape != (28, 28) or not np.all(np.isfinite(image)):
             raise ValueError(f"a network input must be a finite (28, 28) array, got shape {image.shape}")
         self._finish_active()
-        if self.strokes:
-            self._push_undo(self.strokes)
-            self.source.replace([])
+        if self.strokes or self.image is not None:
+            self._push_undo(self._snapshot())
+            self.pen_source.replace([])
+            self.image = None
         self._grid = np.clip(image, 0.0, 1.0)
         self._grid_source = str(source)
         self._changed()
 
     def resize(self, canvas_px: int) -> None:
         """Change the canvas side; strokes are re-rendered from their fractional coordinates."""
-        if self.source.resize(canvas_px):
+        if self.pen_source.resize(canvas_px):
             self._changed()
 
     # ------------------------------------------------------------------ drawings
@@ -361,12 +391,31 @@ class DigitPadController:
             base = self.brush_fraction * (ERASER_WIDTH_FACTOR if erasing else 1.0)
             strokes.append(Stroke(tuple((float(x), float(y)) for x, y in points),
                                   float(width) if width is not None else base, bool(erasing)))
-        self._push_undo(self.strokes)
+        self._push_undo(self._snapshot())
+        self.image = None
         self._show_strokes(strokes)
+
+    def open_image(self, source, *, label: str | None = None) -> Reading:
+        """Make a picture (a path or a PIL image) the input (undoable) and return its reading.
+
+        Raises preprocessing.pipeline.ImageError (one line naming the file) and changes nothing
+        when the picture cannot be read.
+        """
+        image = source if isinstance(source, ImageSource) else ImageSource(source, label=label)
+        self._finish_active()
+        self._push_undo(self._snapshot())
+        self.image = image
+        self._show_strokes([])
+        return self.reading()
+
+    @property
+    def source(self):
+        """The input the network reads: the picture when one is open, else the strokes."""
+        return self.image if self.image is not None else self.pen_source
 
     def to_drawing(self, label: int | None = None, writer: str | None = None) -> Drawing:
         """The current strokes in the drawing format, with per-stroke widths and erase flags."""
-        strokes = self.source.all_strokes()
+        strokes = self.pen_source.all_strokes()
         return Drawing(strokes=[[tuple(p) for p in s.points] for s in strokes], label=label, writer=writer,
                        widths=[s.width for s in strokes], erase=[s.erase for s in strokes])
 
@@ -402,26 +451,28 @@ class DigitPadController:
     def _canvas_reading(self) -> Reading:
         """The reading of the canvas's own input (cached until the raster, model or settings change)."""
         if self._canvas_cache is None:
-            result = self.source.read(self.settings, self.keep_stages)
+            source = self.source
+            result = source.read(self.settings, self.keep_stages)
             stages = dict(result.stages) if self.keep_stages else {}
             image = None if result.empty or result.image is None else result.image
-            self._canvas_cache = self._read_input(image, stages, self.source.name)
+            self._canvas_cache = self._read_input(image, stages, source.name, source.note)
         return self._canvas_cache
 
-    def _read_input(self, image: np.ndarray | None, stages: Mapping[str, np.ndarray], source: str) -> Reading:
+    def _read_input(self, image: np.ndarray | None, stages: Mapping[str, np.ndarray], source: str,
+                    note: str | None = None) -> Reading:
         if image is None or not np.any(image > 0):
-            return Reading(None, None, None, None, 0.0, "empty", stages, source)
+            return Reading(None, None, None, None, 0.0, "empty", stages, source, note)
         image = np.asarray(image, np.float32)
         logits = self.model.forward(image.reshape(1, 784), training=False)
         probabilities = self.rule.digit_probabilities(logits)[0].astype(np.float32)
         digits, runners_up, confidences, verdicts = self.rule.judge(logits)
         return Reading(image, probabilities, int(digits[0]), int(runners_up[0]), float(confidences[0]),
-                       str(verdicts[0]), stages, source)
+                       str(verdicts[0]), stages, source, note)
 
     def _use_settings(self, settings: PipelineSettings) -> None:
         """Adopt new pipeline settings; the network's raster is drawn again if its pen changed."""
         self.settings = settings
-        self.source.use_settings(settings)
+        self.pen_source.use_settings(settings)
         self._changed()
 
     def _checked_brush(self, fraction: float) -> float:
@@ -435,18 +486,27 @@ class DigitPadController:
         return (min(max(float(x) / side, 0.0), 1.0), min(max(float(y) / side, 0.0), 1.0))
 
     def _finish_active(self) -> None:
-        if self.source.drawing:
+        if self.pen_source.drawing:
             self.pen_up()
 
-    def _push_undo(self, strokes: list[Stroke]) -> None:
-        """Remember `strokes` (the list before a change) as one undo step."""
-        self._undo.append(strokes)
+    def _snapshot(self) -> tuple[list[Stroke], ImageSource | None]:
+        """The input as it is now, as an undo step: (the strokes list, the picture or None)."""
+        return (self.pen_source.strokes, self.image)
+
+    def _restore(self, state: tuple[list[Stroke], ImageSource | None]) -> None:
+        strokes, image = state
+        self.image = image
+        self._show_strokes(strokes)
+
+    def _push_undo(self, state: tuple[list[Stroke], ImageSource | None]) -> None:
+        """Remember `state` (from `_snapshot` before a change) as one undo step."""
+        self._undo.append(state)
         del self._undo[:-MAX_UNDO_STEPS]
         self._redo.clear()
 
     def _show_strokes(self, strokes: list[Stroke]) -> None:
         """Make `strokes` the canvas (undo, redo, open); the canvas's own input takes over again."""
-        self.source.replace(strokes)
+        self.pen_source.replace(strokes)
         self._grid = None
         self._changed()
 

@@ -1,4 +1,5 @@
-"""What the File and Model menus do: open and save drawings, open weights, reset to the bundled model.
+"""What the File and Model menus do: open and save drawings, open pictures, open weights, reset to
+the bundled model.
 
 Every failure is one line in the status line (the file and the problem) and changes nothing: a
 drawing that cannot be read leaves the canvas as it was, weights that cannot be loaded leave the
@@ -23,6 +24,11 @@ from app.worker import Job, poll_every
 from model import userdata
 from model.oneline import one_line
 from preprocessing.drawing import DrawingFormatError, read_drawings, write_drawings
+from preprocessing.pipeline import ImageError
+
+#: What File > Open image offers (Pillow reads more; "All files" lets a person try).
+IMAGE_TYPES = [("Images", "*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.PNG *.JPG *.JPEG"),
+               ("All files", "*")]
 
 
 class FileActions:
@@ -68,6 +74,29 @@ class FileActions:
         label = f", labelled {drawing.label}" if drawing.label is not None else ""
         more = f" (the first of {len(drawings)})" if len(drawings) > 1 else ""
         self.window.status.say(f"Opened {path.name}{more}{label}")
+        return True
+
+    # ------------------------------------------------------------------ pictures
+    def open_image(self) -> None:
+        path = filedialog.askopenfilename(parent=self.window.root, title="Open image", filetypes=IMAGE_TYPES)
+        if path:
+            self.open_image_file(Path(path))
+
+    def open_image_file(self, path: Path) -> bool:
+        """Make the picture the input (undoable); False and a one-line message when it cannot be read."""
+        path = Path(path)
+        try:
+            reading = self.window.controller.open_image(path, label=path.name)
+        except ImageError as exc:
+            self.window.status.say(f"Could not open image: {one_line(exc)}", error=True)
+            return False
+        self.window.drawing_replaced()
+        if reading.note:
+            self.window.status.say(f"Opened {path.name}: {reading.note}, reading the largest")
+        elif reading.verdict == "empty":
+            self.window.status.say(f"Opened {path.name}: no ink found in it")
+        else:
+            self.window.status.say(f"Opened {path.name}; drawing on the canvas starts over, Ctrl+Z brings it back")
         return True
 
     def save_drawing(self) -> None:

@@ -30,10 +30,24 @@ def about_rows(model_line: str, weights: Path, data_folder: Path) -> list[tuple[
     ]
 
 
+#: About how many characters of a help line fit on one line of a column (290 px wide).
+CHARS_PER_LINE = 40
+
+
 def split_columns(rows: Sequence[tuple[str, str]], columns: int) -> list[list[tuple[str, str]]]:
-    """`rows` cut, in order, into `columns` runs of nearly equal length (the first ones longer)."""
+    """`rows` cut, in order, into `columns` runs of nearly equal length (the first ones longer).
+
+    Two columns are balanced by the lines the rows take (a long help line wraps), so that one
+    more row cannot make the taller column, and the window, grow by more than its own lines.
+    """
     if not rows:
         return [[]]
+    if columns == 2 and len(rows) > 1:
+        lines = [max(1, -(-len(text) // CHARS_PER_LINE)) for _, text in rows]
+        total = sum(lines)
+        # The cut with the shortest taller column; on a tie the first column takes more.
+        cut = min(range(1, len(rows)), key=lambda c: (max(sum(lines[:c]), total - sum(lines[:c])), -c))
+        return [list(rows[:cut]), list(rows[cut:])]
     per_column = -(-len(rows) // max(1, columns))
     return [list(rows[i:i + per_column]) for i in range(0, len(rows), per_column)] or [[]]
 

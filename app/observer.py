@@ -74,6 +74,7 @@ def window_state(window: Any) -> dict[str, Any]:
         "confidence": shown.confidence if shown else None,
         "message": window.prediction.message,
         "source": shown.source if shown else None,
+        "note": shown.note if shown else None,
         "probabilities": _rounded(shown.probabilities) if shown else None,
         "input": _rounded(shown.input) if shown else None,
         "grid_levels": window.grid.levels.tolist(),

@@ -2,16 +2,22 @@
 
 The controller reads its active source (`DigitPadController.source`) and judges the result; the
 source decides how its input becomes the 28x28 network input and which pipeline stages it shows.
-There is one kind today, `StrokeSource`, the pen and eraser strokes on the canvas; another kind
-(an imported picture, say) implements the same `InputSource` protocol. Nothing here imports Tk.
+There are two kinds: `StrokeSource`, the pen and eraser strokes on the canvas, and `ImageSource`,
+a picture opened from a file (`preprocessing.image_input`). Nothing here imports Tk.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
+import os
+from pathlib import Path
+
+import numpy as np
+
+from preprocessing.image_input import read_grey, reduce_picture
 from preprocessing.input_pen import InputPenRaster
-from preprocessing.pipeline import PipelineResult, PipelineSettings, preprocess
+from preprocessing.pipeline import PipelineResult, PipelineSettings, load_luminance, preprocess
 from preprocessing.raster import StrokeRaster
 
 Point = tuple[float, float]
@@ -20,8 +26,10 @@ Point = tuple[float, float]
 class InputSource(Protocol):
     """Something the network can read: `read` gives its network input through the pipeline."""
 
-    #: Shown as `Reading.source` (and in the state file): 'canvas' for strokes.
+    #: Shown as `Reading.source` (and in the state file): 'canvas' for strokes, 'image' for a picture.
     name: str
+    #: Something the reading should say besides the digit ('several digits'), or None.
+    note: str | None
 
     def read(self, settings: PipelineSettings, keep_stages: bool) -> PipelineResult:
         """The pipeline's result for the current input (image None or empty when there is no ink)."""
@@ -60,6 +68,7 @@ class StrokeSource:
     """
 
     name = "canvas"
+    note = None
 
     def __init__(self, canvas_px: int, settings: PipelineSettings) -> None:
         self.canvas_px = checked_side(canvas_px)
@@ -166,3 +175,41 @@ class StrokeSource:
             self.input_raster.draw_strokes((s.points, s.width, s.erase) for s in strokes)
         for stroke in strokes:
             self.raster.draw_pen_stroke(stroke.points, stroke.width * self.canvas_px, stroke.erase)
+
+
+class ImageSource:
+    """A picture opened from a file (or given as a PIL image), read by `preprocessing.image_input`.
+
+    picture: (h, w) float32 brightness in [0, 1] (1 = white), reduced so its larger side is at
+    most `image_input.WORK_SIDE` (what the canvas shows and the reading starts from; a 12-megapixel
+    photo is not kept whole). label: the file's name for messages. note: 'several digits' when the
+    picture holds more than one digit (the largest is read), after the first `read`.
+    The result is cached per settings and stage keeping, so reading again costs nothing.
+    """
+
+    name = "image"
+
+    def __init__(self, source, *, label: str | None = None) -> None:
+        """source: a path or a PIL image; raises pipeline.ImageError (one line naming it)."""
+        if isinstance(source, (str, os.PathLike)):
+            label = label or Path(source).name
+        from preprocessing.image_input import WORK_SIDE
+
+        grey = load_luminance(source, name=label, draft_side=WORK_SIDE)
+        self.picture = reduce_picture(grey)
+        self.label = label or "<image>"
+        self.note: str | None = None
+        self.digits = 0
+        self._cache: tuple[tuple, PipelineResult] | None = None
+
+    def read(self, settings: PipelineSettings, keep_stages: bool) -> PipelineResult:
+        key = (settings, bool(keep_stages))
+        if self._cache is None or self._cache[0] != key:
+            reading = read_grey(self.picture, settings, keep_stages)
+            self.note, self.digits = reading.ink.note, reading.ink.digits
+            self._cache = (key, reading.result)
+        return self._cache[1]
+
+    def shown(self) -> np.ndarray:
+        """(h, w) uint8 greyscale of the picture as opened, for the canvas."""
+        return np.clip(np.rint(self.picture * 255), 0, 255).astype(np.uint8)

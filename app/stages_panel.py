@@ -1,4 +1,7 @@
-"""The pipeline stages strip: the strokes as read, cropped, blurred, scaled and centred, as thumbnails.
+"""The pipeline stages strip: the strokes as read, cropped, blurred, scaled and centred, as thumbnails;
+for a picture (File > Open image): the picture, lighting levelled, the ink kept, its width
+normalised (thinned and redrawn with the input pen unless MNIST-like) and centred
+(preprocessing.image_input).
 
 Shown on demand (View > Pipeline stages, F2): computing the stages costs the controller a little,
 so it keeps them only while the strip is visible.
@@ -20,15 +23,23 @@ from app.theme import BORDER, PAD, PAPER, card
 #: not the canvas as shown.
 STAGES = (("raw", "strokes read"), ("cropped", "cropped"), ("blurred", "blurred"), ("scaled", "scaled"),
           ("centred", "centred"))
+#: The same strip for a picture: its own steps, then the network's input.
+IMAGE_STAGES = (("picture", "picture"), ("levelled", "lighting levelled"), ("ink", "ink kept"),
+                ("thinned", "width normalised"), ("centred", "centred"))
 #: Side of each thumbnail, in pixels.
 STAGE_PX = 64
 
 
+def stages_for(reading: Reading) -> tuple[tuple[str, str], ...]:
+    """STAGES, or IMAGE_STAGES when the reading comes from a picture (also after grid edits of it)."""
+    return IMAGE_STAGES if "picture" in reading.stages else STAGES
+
+
 def stage_arrays(reading: Reading) -> list[np.ndarray | None]:
-    """The array each thumbnail shows, in STAGES order (None: blank). After grid edits the last
-    one is the edited network input, since that is what the network reads."""
+    """The array each thumbnail shows, in `stages_for(reading)` order (None: blank). After grid
+    edits the last one is the edited network input, since that is what the network reads."""
     arrays = []
-    for name, _ in STAGES:
+    for name, _ in stages_for(reading):
         stage = reading.stages.get(name)
         if name == "centred" and (stage is None or reading.source == "grid"):
             stage = reading.input
@@ -46,14 +57,20 @@ class StagesPanel:
         self._pool: list[ImageTk.PhotoImage | None] = [None] * len(STAGES)  # Tk needs the references
         self._showing = [False] * len(STAGES)
         self.images: list[tk.Label] = []
+        self.titles: list[ttk.Label] = []
         for column, (_, title) in enumerate(STAGES):
             image = tk.Label(self.frame, image=self._blank, background=PAPER, highlightbackground=BORDER,
                              highlightthickness=1)
             image.grid(row=1, column=column, padx=(PAD, PAD if column == len(STAGES) - 1 else 0), pady=(2, 0))
-            ttk.Label(self.frame, text=title, style="Muted.TLabel").grid(row=2, column=column, pady=(1, PAD - 2))
+            caption = ttk.Label(self.frame, text=title, style="Muted.TLabel")
+            caption.grid(row=2, column=column, pady=(1, PAD - 2))
             self.images.append(image)
+            self.titles.append(caption)
 
     def show(self, reading: Reading) -> None:
+        for caption, (_, title) in zip(self.titles, stages_for(reading)):
+            if caption.cget("text") != title:
+                caption.configure(text=title)
         # One photo image per thumbnail, painted over from one update to the next: a new image and
         # a label change per stage cost about a millisecond per update with every view open.
         photos = []

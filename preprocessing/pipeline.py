@@ -341,6 +341,25 @@ def raster_from_image(source, *, name: str | None = None) -> np.ndarray:
     light background (judged by the border's median brightness) is inverted; the background level
     is subtracted and the ink stretched to a maximum of 1. Raises ImageError naming the file.
     """
+    return _normalise_ink(load_luminance(source, name=name))
+
+
+def load_luminance(source, *, name: str | None = None, draft_side: int | None = None) -> np.ndarray:
+    """Brightness float32 (H, W) in [0, 1] of an image (path or PIL image, any mode), turned the way
+    its EXIF orientation says, transparency composited on a background that contrasts with its ink.
+
+    draft_side: a JPEG file may be decoded at a reduced scale whose larger side is still at least
+    this (a photo read for its digit needs no 12 megapixels). Raises ImageError naming the file.
+    """
+    image, label = open_image(source, name=name, draft_side=draft_side)
+    try:
+        return _luminance(image)
+    except Exception as exc:  # noqa: BLE001
+        raise ImageError(f"{label}: cannot convert image mode {image.mode} ({one_line(exc, 120)})") from None
+
+
+def open_image(source, *, name: str | None = None, draft_side: int | None = None) -> tuple[Image.Image, str]:
+    """(the loaded PIL image, oriented by its EXIF data, and the label naming it in messages)."""
     label = name
     if isinstance(source, Image.Image):
         label = label or getattr(source, "filename", None) or "<image>"
@@ -364,6 +383,9 @@ def raster_from_image(source, *, name: str | None = None) -> np.ndarray:
             raise ImageError(f"{label}: cannot read ({exc.strerror or exc})") from None
         try:
             image = Image.open(io.BytesIO(data))
+            if draft_side and image.format == "JPEG" and max(image.size) > 2 * draft_side:
+                scale = draft_side / max(image.size)
+                image.draft(image.mode, (max(1, int(image.width * scale)), max(1, int(image.height * scale))))
             image.load()
         except UnidentifiedImageError:
             raise ImageError(f"{label}: not an image (unrecognised format)") from None
@@ -377,11 +399,7 @@ def raster_from_image(source, *, name: str | None = None) -> np.ndarray:
         pass
     if image.width < 1 or image.height < 1:
         raise ImageError(f"{label}: image has no pixels")
-    try:
-        grey = _luminance(image)
-    except Exception as exc:  # noqa: BLE001
-        raise ImageError(f"{label}: cannot convert image mode {image.mode} ({one_line(exc, 120)})") from None
-    return _normalise_ink(grey)
+    return image, label
 
 
 def _luminance(image: Image.Image) -> np.ndarray:

@@ -455,6 +455,89 @@ def test_the_app_replay_and_training_renders_share_one_brush_range_and_canvas_si
     assert f"default {raster.DEFAULT_CANVAS_PX}" in build_parser().format_help()
 
 
+# ----------------------------------------------------------------------------- pictures
+
+def _picture_file(tmp_path, name="seven.png"):
+    from PIL import Image
+
+    from preprocessing.drawing import Drawing
+    from preprocessing.raster import render_drawing
+
+    ink = render_drawing(Drawing(strokes=SEVEN), 240, 18)
+    path = tmp_path / name
+    Image.fromarray((255 - 220 * ink).astype(np.uint8)).save(path)
+    return path
+
+
+def test_an_opened_picture_becomes_the_input(tmp_path):
+    from preprocessing.image_input import read_picture
+
+    controller = DigitPadController(MLP([784, 16, 10], seed=0), DEFAULT_SETTINGS, canvas_px=CANVAS)
+    reading = controller.open_image(_picture_file(tmp_path))
+    assert reading.source == "image" and controller.image is not None and controller.strokes == []
+    np.testing.assert_array_equal(reading.input, read_picture(_picture_file(tmp_path)).result.image)
+    assert reading.probabilities.shape == (10,) and reading.note is None
+
+
+def test_drawing_over_a_picture_starts_over_and_one_undo_brings_it_back(tmp_path):
+    controller = DigitPadController(MLP([784, 16, 10], seed=0), DEFAULT_SETTINGS, canvas_px=CANVAS)
+    controller.pen_down(50, 50)
+    controller.pen_move(200, 200)
+    controller.pen_up()
+    drawn = controller.strokes
+    picture = controller.open_image(_picture_file(tmp_path)).input
+    controller.pen_down(40, 200)
+    controller.pen_move(240, 60)
+    controller.pen_up()
+    assert controller.image is None and len(controller.strokes) == 1
+    assert controller.reading().source == "canvas"
+    assert controller.undo()
+    assert controller.image is not None and controller.strokes == []
+    np.testing.assert_array_equal(controller.reading().input, picture)
+    assert controller.undo()  # before the picture: the first drawing
+    assert controller.image is None and controller.strokes == drawn
+    assert controller.redo() and controller.image is not None
+    controller.clear()
+    assert controller.image is None and controller.reading().verdict == "empty"
+    assert controller.undo() and controller.reading().source == "image"
+
+
+def test_grid_edits_start_from_the_picture(tmp_path):
+    controller = DigitPadController(MLP([784, 16, 10], seed=0), DEFAULT_SETTINGS, canvas_px=CANVAS)
+    picture = controller.open_image(_picture_file(tmp_path)).input
+    controller.edit_cell(0, 0, 1.0)
+    edited = controller.reading()
+    assert edited.source == "grid" and edited.input[0, 0] == 1.0
+    np.testing.assert_array_equal(edited.input[1:], picture[1:])
+
+
+def test_a_bad_picture_changes_nothing(tmp_path):
+    from preprocessing.pipeline import ImageError
+
+    controller = DigitPadController(MLP([784, 16, 10], seed=0), DEFAULT_SETTINGS, canvas_px=CANVAS)
+    controller.pen_down(50, 50)
+    controller.pen_move(200, 200)
+    controller.pen_up()
+    before = controller.reading()
+    (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8 truncated")
+    with pytest.raises(ImageError, match="bad.jpg"):
+        controller.open_image(tmp_path / "bad.jpg")
+    assert controller.image is None and controller.reading() is before and controller.can_undo
+    assert len(controller._undo) == 1
+
+
+def test_a_picture_of_several_digits_says_so(tmp_path):
+    from PIL import Image
+
+    one = Image.open(_picture_file(tmp_path))
+    pair = Image.new("L", (one.width * 2, one.height), 255)
+    pair.paste(one, (0, 0))
+    pair.paste(one, (one.width, 0))
+    controller = DigitPadController(MLP([784, 16, 10], seed=0), DEFAULT_SETTINGS, canvas_px=CANVAS)
+    reading = controller.open_image(pair, label="pair")
+    assert reading.note == "several digits" and reading.message.startswith("Several digits; the largest")
+
+
 def test_a_ready_input_is_what_the_network_reads_until_the_canvas_takes_over(controller):
     draw(controller, SEVEN)
     strokes = controller.strokes

@@ -108,3 +108,48 @@ def test_a_canvas_smaller_than_the_network_input_is_refused(side):
         checked_side(side)
     with pytest.raises(ValueError):
         StrokeSource(side, DEFAULT_SETTINGS)
+
+
+# ----------------------------------------------------------------------------- pictures
+
+def _seven_picture(size=200) -> "Image.Image":
+    from PIL import Image
+
+    from preprocessing.drawing import Drawing
+    from preprocessing.raster import render_drawing
+
+    ink = render_drawing(Drawing(strokes=[[(0.25, 0.2), (0.75, 0.2), (0.45, 0.85)]]), size, 16)
+    return Image.fromarray((255 - 220 * ink).astype(np.uint8))
+
+
+def test_an_image_source_reads_the_picture_like_image_input(tmp_path):
+    from app.sources import ImageSource
+    from preprocessing.image_input import read_picture
+
+    path = tmp_path / "seven.png"
+    _seven_picture().save(path)
+    source = ImageSource(path)
+    assert source.name == "image" and source.label == "seven.png"
+    assert source.shown().dtype == np.uint8 and source.shown().shape == (200, 200)
+    result = source.read(DEFAULT_SETTINGS, keep_stages=True)
+    np.testing.assert_array_equal(result.image, read_picture(path).result.image)
+    assert "picture" in result.stages and source.note is None
+    assert source.read(DEFAULT_SETTINGS, keep_stages=True) is result  # cached
+
+
+def test_an_image_source_keeps_at_most_the_work_side_of_a_big_photo():
+    from app.sources import ImageSource
+    from preprocessing.image_input import WORK_SIDE
+
+    source = ImageSource(_seven_picture(200).resize((2000, 3000)))
+    assert max(source.picture.shape) <= WORK_SIDE
+
+
+def test_a_bad_picture_is_a_one_line_error_naming_it(tmp_path):
+    from app.sources import ImageSource
+    from preprocessing.pipeline import ImageError
+
+    (tmp_path / "x.gif").write_bytes(b"GIF89a broken")
+    with pytest.raises(ImageError, match=r"^x\.gif: ") as info:
+        ImageSource(tmp_path / "x.gif")
+    assert "\n" not in str(info.value)

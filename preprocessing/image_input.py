@@ -1,0 +1,589 @@
+"""A picture of a digit (scan, screenshot, photo, bitmap) read the way the network reads strokes.
+
+The network was trained on strokes drawn with a fine pen scaled to the digit
+(`preprocessing.input_pen`), so a picture is brought to that before the MNIST-style pipeline
+(`preprocessing.pipeline.preprocess`). Steps, each its own function (all kept as stages):
+
+1. picture: the image's brightness (`pipeline.load_luminance`: colour, transparency, 16-bit,
+   palette, EXIF rotation), reduced so its larger side is at most `WORK_SIDE`, paper made light
+   (light ink on a dark ground is turned round).
+2. levelled (`level_lighting`): darkness relative to the local paper brightness, which is
+   estimated by a coarse maximum filter and a blur, so gradient lighting and soft shadows vanish.
+3. ink (`ink_mask`, `suppress_rules`, `choose_digit`): Otsu's threshold; ruled or squared paper
+   lines (thin ink crossing most of the picture) removed where no stroke crosses them; the
+   largest ink and the clusters near it kept, specks and JPEG noise dropped; further digit-sized
+   clusters beside it counted, so a picture of several digits says so.
+4. thinned (`thin_and_redraw`): the chosen ink resampled to `DIGIT_SIDE` pixels, skeletonised
+   (`skeletonise`, Zhang-Suen, own code), short spurs pruned, and redrawn with the input pen: a
+   bold marker digit and a fine pen digit give the same input. Strokes already as wide as MNIST's
+   (relative to the digit), which the network was also trained on, are kept as they are.
+5. the pipeline's own stages (cropped ... centred) on that redrawn raster.
+
+Only NumPy, SciPy and Pillow; no Tk. Memory is bounded by the work side, whatever the picture.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from preprocessing.pipeline import (DEFAULT_SETTINGS, ImageError, PipelineResult, PipelineSettings,
+                                    load_luminance, preprocess)
+
+__all__ = ["DIGIT_SIDE", "WORK_SIDE", "ImageError", "PictureInk", "choose_digit", "ink_mask", "level_lighting",
+           "otsu_threshold", "picture_ink", "read_picture", "skeletonise", "suppress_rules", "thin_and_redraw",
+           "work_picture"]
+
+#: The picture is reduced (area average) so its larger side is at most this many pixels: a digit
+#: needs far fewer, and it bounds time and memory for a 12-megapixel photo.
+WORK_SIDE = 512
+#: The chosen ink is resampled so its larger side is this many pixels before thinning: enough
+#: that a 16x16 bitmap's strokes come out smooth and the redrawn pen is a few pixels wide.
+DIGIT_SIDE = 128
+#: The other way round must look this much more like ink on paper to win (`orient`).
+ORIENT_MARGIN = 0.1
+#: Pictures smaller than this (larger side, pixels) are taken as evenly lit (bitmaps, MNIST crops):
+#: a local paper estimate would need a window wider than their strokes.
+MIN_LEVELLING_SIDE = 64
+#: The paper brightness is a grey closing over windows of this fraction of the larger side ...
+PAPER_WINDOW = 0.3
+#: ... estimated on a grid of block means at most this many blocks on a side.
+COARSE_SIDE = 150
+#: Darkness below this (relative to the paper) anywhere in the picture: no ink at all.
+MIN_CONTRAST = 0.12
+#: The ink threshold is at least this fraction of the darkest ink (99.9th percentile).
+THRESHOLD_OF_PEAK = 0.45
+#: Fainter ink, down to this fraction of the threshold, joins where it touches ink above it.
+WEAK_OF_THRESHOLD = 0.6
+#: Ink clusters smaller than this fraction of the largest are specks.
+SPECK_FRACTION = 0.03
+#: A cluster belongs to the digit when the gap to it is at most this fraction of the digit's size.
+NEAR_FRACTION = 0.35
+#: In a picture, pieces fainter than this fraction of the darkest piece's ink are not ink.
+PIECE_CONTRAST = 0.6
+GAP_FRACTION = 0.12
+#: Another cluster counts as a further digit when it has at least this fraction of the chosen
+#: digit's ink and this fraction of its height.
+DIGIT_INK_FRACTION = 0.2
+DIGIT_HEIGHT_FRACTION = 0.45
+#: A paper rule is thin ink spanning at least this fraction of the picture's width (or height).
+RULE_SPAN = 0.6
+#: ... at most this fraction of the picture thick (pen strokes are bolder) ...
+RULE_THICKNESS = 0.01
+#: ... and tilted by at most this slope (a photo taken a little askew).
+RULE_TILT = 0.15
+#: Gaps along a rule up to this fraction of the width are bridged (strokes crossing it).
+RULE_GAP = 0.1
+#: Holes in the ink smaller than this fraction of DIGIT_SIDE squared are pinholes, filled; a
+#: digit's own loops, even a thick 9's, are larger.
+PINHOLE_FRACTION = 0.0005
+
+REDRAW_PEN = None
+#: Strokes this wide (fractions of the digit's size) are read as they are: MNIST's own widths,
+#: which the network was trained on (an MNIST digit: about 2.5 px in 20, up to 5 in bold ones). Thinner (a fine pen in
+#: a big photo, which the reduction would make faint) or thicker (a bold marker, loops filling)
+#: strokes are redrawn with the input pen. Chosen on the benchmark's tune split.
+KEEP_WIDTHS: tuple[float, float] | None = (0.07, 0.28)
+#: thin_and_redraw's absolute threshold, as a fraction of the ink threshold.
+SHAPE_OF_THRESHOLD = 0.6
+#: The ridge threshold of thin_and_redraw: a fraction of the darkest ink within RIDGE_WINDOW pixels.
+RIDGE_OF_LOCAL_PEAK = 0.6
+RIDGE_WINDOW = 15
+#: Side branches up to this many stroke widths long are outline bumps, pruned.
+SPUR_OF_STROKE = 0.5
+
+NOTE_SEVERAL = "several digits"
+
+
+@dataclass
+class PictureInk:
+    """What the picture steps found.
+
+    raster: (h, w) float32 in [0, 1], ink = 1: the digit thinned and redrawn with the input pen
+    (the chosen ink as it is when the settings have no input pen), or None when there is no ink.
+    digits: how many separate digit-sized clusters the picture holds (0 when none).
+    note: 'several digits' when it holds more than one (the largest is read), else None.
+    stages: picture, levelled, ink, thinned -> (h, w) float32 arrays, ink = 1 (with keep_stages).
+    """
+
+    raster: np.ndarray | None
+    digits: int = 0
+    note: str | None = None
+    stages: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- 1. the picture
+
+def reduce_picture(grey: np.ndarray) -> np.ndarray:
+    """Brightness (H, W) -> float32 (h, w), reduced by an integer area average so that its larger
+    side is at most WORK_SIDE (what an app keeps of a big photo)."""
+    grey = np.nan_to_num(np.asarray(grey, np.float32), nan=1.0)
+    factor = int(math.ceil(max(grey.shape) / WORK_SIDE))
+    if factor > 1:
+        # A strip thinner than the factor is padded with its own edge, so one row or column is left.
+        grey = np.pad(grey, ((0, (-grey.shape[0]) % factor), (0, (-grey.shape[1]) % factor)), mode="edge")
+        h, w = grey.shape
+        grey = grey.reshape(h // factor, factor, w // factor, factor).mean(axis=(1, 3), dtype=np.float32)
+    return np.clip(grey, 0.0, 1.0).astype(np.float32)
+
+
+def work_picture(grey: np.ndarray) -> np.ndarray:
+    """Brightness (H, W) in [0, 1] -> (h, w) float32 with light paper, larger side <= WORK_SIDE.
+
+    Reduced by `reduce_picture`; the paper is judged by the border's median brightness (the whole
+    picture's when the border is ambiguous), as `pipeline.raster_from_image` does.
+    """
+    grey = reduce_picture(grey)
+    h, w = grey.shape
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]]) if h >= 3 and w >= 3 else grey.ravel()
+    paper = float(np.median(border))
+    if abs(paper - 0.5) < 0.1:
+        paper = float(np.median(grey))
+    picture = grey if paper >= 0.5 else 1.0 - grey
+    return np.clip(picture, 0.0, 1.0).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- 2. lighting
+
+def level_lighting(picture: np.ndarray) -> np.ndarray:
+    """Light-paper brightness (h, w) -> darkness relative to the local paper, (h, w) float32 in [0, 1].
+
+    The paper's brightness is a grey closing of the picture (a maximum then a minimum over windows
+    of PAPER_WINDOW of the larger side), taken on a coarse grid of block means for speed: strokes
+    narrower than the window vanish from it, while the edge of a shadow, wider than any window,
+    stays where it is. Dividing by it undoes gradient lighting and shadows, which scale the light
+    reaching the page. Small pictures are taken as evenly lit: their paper is one level.
+    """
+    h, w = picture.shape
+    if max(h, w) < MIN_LEVELLING_SIDE:
+        paper = np.full_like(picture, max(float(np.percentile(picture, 90)), 1e-3))
+    else:
+        step = max(1, int(math.ceil(max(h, w) / COARSE_SIDE)))
+        hc, wc = -(-h // step), -(-w // step)
+        padded = np.pad(picture, ((0, hc * step - h), (0, wc * step - w)), mode="edge")
+        coarse = padded.reshape(hc, step, wc, step).mean(axis=(1, 3))
+        size = max(3, int(round(PAPER_WINDOW * max(hc, wc))))
+        coarse = ndimage.grey_closing(coarse, size=(size, size), mode="nearest")
+        coarse = ndimage.gaussian_filter(coarse, sigma=1.0, mode="nearest")
+        paper = ndimage.zoom(coarse, (h / hc, w / wc), order=1, mode="nearest", grid_mode=True)[:h, :w]
+        paper = np.maximum(paper, picture)  # a pixel is never brighter than its paper
+    with np.errstate(divide="ignore", invalid="ignore"):
+        darkness = 1.0 - picture / np.maximum(paper, 1e-3)
+    return np.clip(np.nan_to_num(darkness), 0.0, 1.0).astype(np.float32)
+
+
+def _ink_score(darkness: np.ndarray) -> float:
+    """How much `darkness` looks like ink on paper: dark ink (its peak) covering little of it."""
+    peak = float(np.percentile(darkness, 99.5))
+    if peak <= 0:
+        return 0.0
+    return peak * (1.0 - float(np.mean(darkness > 0.5 * peak)))
+
+
+def orient(picture: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(picture, its levelled darkness) the right way round: light paper, dark ink.
+
+    The border's brightness (`work_picture`) is wrong when a shadow darkens most of a photo's
+    edge, so the other way round is levelled too and wins when it looks clearly more like ink on
+    paper: dark ink covering a small part, where the wrong way gives faint ink or ink everywhere.
+    """
+    darkness = level_lighting(picture)
+    flipped = 1.0 - picture
+    other = level_lighting(flipped)
+    # Turned round, a dark picture's grain would pass for ink on (very dim) paper.
+    if float(np.median(flipped)) >= 0.3 and _ink_score(other) > _ink_score(darkness) + ORIENT_MARGIN:
+        return flipped.astype(np.float32), other
+    return picture, darkness
+
+
+# ----------------------------------------------------------------------------- 3. the ink
+
+def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
+    """Otsu's threshold of values in [0, 1]: the level that best splits them into two classes."""
+    histogram, edges = np.histogram(np.clip(values, 0.0, 1.0), bins=bins, range=(0.0, 1.0))
+    weights = histogram.astype(np.float64)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    below = np.cumsum(weights)
+    total = below[-1]
+    if total <= 0:
+        return 0.5
+    mass = np.cumsum(weights * centres)
+    above = total - below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mass[-1] * below - mass * total) ** 2 / (below * above)
+    between[~np.isfinite(between)] = -1.0
+    return float(edges[int(np.argmax(between)) + 1])
+
+
+def ink_mask(darkness: np.ndarray) -> tuple[np.ndarray, float]:
+    """(mask (h, w) bool of the ink that may belong to a digit, threshold); all False when the
+    picture has no contrast.
+
+    The threshold is Otsu's, but never below THRESHOLD_OF_PEAK of the darkest ink: in a picture
+    that is nearly all paper, Otsu would split the paper's grain and faint rules from the rest.
+    The mask goes down to WEAK_OF_THRESHOLD of it (paper rules taken out), so faint parts of a
+    stroke are kept; `choose_digit` then keeps only clusters holding ink above the threshold.
+    """
+    peak = float(np.percentile(darkness, 99.9)) if darkness.size > 1000 else float(darkness.max())
+    if peak < MIN_CONTRAST:
+        return np.zeros(darkness.shape, bool), 1.0
+    threshold = max(otsu_threshold(darkness), THRESHOLD_OF_PEAK * peak)
+    return suppress_rules(darkness > WEAK_OF_THRESHOLD * threshold), threshold
+
+
+def run_lengths(mask: np.ndarray, axis: int) -> np.ndarray:
+    """(h, w) int32: for each True pixel, the length of its run of True pixels along `axis`."""
+    m = np.moveaxis(np.asarray(mask, bool), axis, -1)
+    rows, cols = m.shape
+    padded = np.zeros((rows, cols + 2), np.int8)
+    padded[:, 1:-1] = m
+    change = np.diff(padded, axis=1)
+    starts = np.flatnonzero(change.ravel() == 1)
+    ends = np.flatnonzero(change.ravel() == -1)
+    out = np.zeros(rows * (cols + 1), np.int32)
+    lengths = ends - starts
+    # Mark each run by its length at its start and cancel at its end; a cumulative sum fills it.
+    np.add.at(out, starts, lengths)
+    np.add.at(out, ends, -lengths)
+    filled = np.cumsum(out).reshape(rows, cols + 1)[:, :cols]
+    return np.moveaxis(np.where(m, filled, 0).astype(np.int32), -1, axis)
+
+
+def suppress_rules(mask: np.ndarray) -> np.ndarray:
+    """The mask without ruled or squared paper lines: thin ink that runs across the picture.
+
+    Ink at most RULE_THICKNESS of the picture thick across (a short vertical run) is gathered,
+    bridged over small gaps along the line, and grouped; a group spanning at least RULE_SPAN of
+    the width, and no taller than a slight tilt makes it, is a rule. Its thin pixels go; where a
+    stroke crosses it the run across is long, so a digit written on the line keeps its strokes.
+    Then the same for vertical lines.
+    """
+    h, w = mask.shape
+    if min(h, w) < 48 or not mask.any():
+        return mask
+    result = mask.copy()
+    for view in (result, result.T):  # views: clearing them clears `result`
+        rows, cols = view.shape
+        across = run_lengths(view, 0)
+        thin = view & (across <= max(3, RULE_THICKNESS * rows))
+        if not thin.any():
+            continue
+        # Bridged along the line over gaps up to RULE_GAP of the width: a stroke crossing a rule
+        # (thick across, so not in `thin`) must not cut it into pieces too short to count.
+        reach = max(9, int(RULE_GAP * cols) | 1)
+        bridged = ndimage.maximum_filter1d(thin.view(np.uint8), size=reach, axis=1).astype(bool)
+        labels, count = ndimage.label(bridged, structure=np.ones((3, 3), bool))
+        rules = np.zeros(count + 1, bool)
+        for index, box in enumerate(ndimage.find_objects(labels), start=1):
+            span = box[1].stop - box[1].start
+            tall = box[0].stop - box[0].start
+            rules[index] = span >= RULE_SPAN * cols and tall <= RULE_TILT * span + 6
+        view &= ~(thin & rules[labels])
+    return result
+
+
+@dataclass
+class DigitChoice:
+    """mask: (h, w) bool, the chosen digit's ink; box: its (row0, col0, row1, col1); digits: count."""
+
+    mask: np.ndarray
+    box: tuple[int, int, int, int] | None
+    digits: int
+
+
+def choose_digit(mask: np.ndarray, strong: np.ndarray | None = None,
+                 darkness: np.ndarray | None = None) -> DigitChoice:
+    """Keep the largest ink cluster and what lies near it; count the other digit-sized clusters.
+
+    Connected pieces (8-neighbour) smaller than SPECK_FRACTION of the largest are specks. With H
+    the height of the tallest piece (most of a digit's height), pieces overlapping in columns less
+    than NEAR_FRACTION * H apart, or closer than GAP_FRACTION * H in any direction, are one cluster
+    (a 5's detached bar, a broken stroke); clusters side by side are separate digits. With
+    `strong` (h, w) bool, a cluster must hold some of it (hysteresis: faint ink only joins sure
+    ink). In a picture (not a small bitmap) pieces touching its edge, other than the largest, are
+    the paper's edge or the table, not ink; with `darkness` (h, w), so are pieces much fainter
+    than the darkest (90th percentiles below PIECE_CONTRAST of its: a shadow's edge, a smudge).
+    """
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3), bool))
+    if count == 0:
+        return DigitChoice(np.zeros_like(mask), None, 0)
+    sizes = np.bincount(labels.ravel())[1:]
+    boxes = ndimage.find_objects(labels)
+    keep = [i for i in range(count) if sizes[i] >= max(min(2, sizes.max()), SPECK_FRACTION * sizes.max())]
+    h, w = mask.shape
+    if min(h, w) >= MIN_LEVELLING_SIDE:
+        largest = int(np.argmax(sizes))
+        keep = [i for i in keep if i == largest or not (boxes[i][0].start == 0 or boxes[i][1].start == 0
+                                                        or boxes[i][0].stop == h or boxes[i][1].stop == w)]
+        if darkness is not None:
+            def level(i: int) -> float:
+                return float(np.percentile(darkness[boxes[i]][labels[boxes[i]] == i + 1], 90))
+            levels = {i: level(i) for i in keep}
+            darkest = max(levels.values())
+            keep = [i for i in keep if levels[i] >= PIECE_CONTRAST * darkest]
+    box = {i: (boxes[i][0].start, boxes[i][1].start, boxes[i][0].stop, boxes[i][1].stop) for i in keep}
+    tallest = max(b[2] - b[0] for b in box.values())
+    parent = {i: i for i in keep}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a_index, a in enumerate(keep):
+        for b in keep[a_index + 1:]:
+            (ar0, ac0, ar1, ac1), (br0, bc0, br1, bc1) = box[a], box[b]
+            gap_r = max(br0 - ar1, ar0 - br1, 0)
+            gap_c = max(bc0 - ac1, ac0 - bc1, 0)
+            overlap_c = min(ac1, bc1) - max(ac0, bc0)
+            smaller = min(ac1 - ac0, bc1 - bc0)
+            if (overlap_c > 0.3 * smaller and gap_r <= NEAR_FRACTION * tallest) \
+                    or max(gap_r, gap_c) <= GAP_FRACTION * tallest:
+                parent[root(a)] = root(b)
+    clusters: dict[int, dict] = {}
+    for i in keep:
+        cluster = clusters.setdefault(root(i), {"members": [], "ink": 0, "box": box[i]})
+        b = cluster["box"]
+        cluster["members"].append(i + 1)
+        cluster["ink"] += int(sizes[i])
+        cluster["strong"] = cluster.get("strong", False) or strong is None or bool(strong[boxes[i]][labels[boxes[i]] == i + 1].any())
+        cluster["box"] = (min(b[0], box[i][0]), min(b[1], box[i][1]), max(b[2], box[i][2]), max(b[3], box[i][3]))
+    clusters = {k: c for k, c in clusters.items() if c["strong"]}
+    if not clusters:
+        return DigitChoice(np.zeros_like(mask), None, 0)
+    chosen = max(clusters.values(), key=lambda c: c["ink"])
+    height = chosen["box"][2] - chosen["box"][0]
+    digits = sum(1 for c in clusters.values() if c["ink"] >= DIGIT_INK_FRACTION * chosen["ink"]
+                 and c["box"][2] - c["box"][0] >= DIGIT_HEIGHT_FRACTION * height)
+    return DigitChoice(np.isin(labels, chosen["members"]), chosen["box"], digits)
+
+
+# ----------------------------------------------------------------------------- 4. thinning
+
+def _neighbour_code(image: np.ndarray) -> np.ndarray:
+    """(h, w) uint8: bit k set when neighbour P(k+2) is ink, clockwise from north (Zhang-Suen's P2..P9)."""
+    p = np.pad(image, 1).astype(np.uint8)
+    h, w = image.shape
+    shifts = ((0, 1), (0, 2), (1, 2), (2, 2), (2, 1), (2, 0), (1, 0), (0, 0))  # N NE E SE S SW W NW
+    code = np.zeros((h, w), np.uint8)
+    for bit, (dr, dc) in enumerate(shifts):
+        code |= p[dr:dr + h, dc:dc + w] << bit
+    return code
+
+
+def _zhang_suen_tables() -> tuple[np.ndarray, np.ndarray]:
+    first = np.zeros(256, bool)
+    second = np.zeros(256, bool)
+    for code in range(256):
+        p = [(code >> k) & 1 for k in range(8)]  # P2..P9
+        b = sum(p)
+        a = sum(1 for k in range(8) if p[k] == 0 and p[(k + 1) % 8] == 1)
+        if not (2 <= b <= 6 and a == 1):
+            continue
+        p2, p3, p4, p5, p6, p7, p8, p9 = p
+        first[code] = p2 * p4 * p6 == 0 and p4 * p6 * p8 == 0
+        second[code] = p2 * p4 * p8 == 0 and p2 * p6 * p8 == 0
+    return first, second
+
+
+_DELETE_FIRST, _DELETE_SECOND = _zhang_suen_tables()
+
+
+def skeletonise(mask: np.ndarray, max_iterations: int = 500) -> np.ndarray:
+    """Zhang-Suen thinning of a bool (h, w) mask to lines about one pixel wide, connectivity kept."""
+    skeleton = np.asarray(mask, bool).copy()
+    for _ in range(max_iterations):
+        changed = False
+        for table in (_DELETE_FIRST, _DELETE_SECOND):
+            delete = skeleton & table[_neighbour_code(skeleton)]
+            if delete.any():
+                skeleton &= ~delete
+                changed = True
+        if not changed:
+            break
+    return skeleton
+
+
+def _end_table() -> np.ndarray:
+    """Neighbour codes of a line's end: one neighbour, or two or three that touch one another."""
+    table = np.zeros(256, bool)
+    for code in range(256):
+        p = [(code >> k) & 1 for k in range(8)]
+        b = sum(p)
+        a = sum(1 for k in range(8) if p[k] == 0 and p[(k + 1) % 8] == 1)
+        table[code] = b == 1 or (a == 1 and 2 <= b <= 3)
+    return table
+
+
+_END = _end_table()
+
+
+def line_ends(skeleton: np.ndarray) -> np.ndarray:
+    """(h, w) bool: the skeleton's pixels where a line ends."""
+    return skeleton & _END[_neighbour_code(skeleton)]
+
+
+def prune_spurs(skeleton: np.ndarray, length: int) -> np.ndarray:
+    """Remove side branches up to `length` pixels (the bumps of a thick stroke's outline leave them);
+    the ends of real strokes are grown back along the original skeleton."""
+    if length < 1:
+        return skeleton
+    pruned = skeleton.copy()
+    for _ in range(length):
+        ends = line_ends(pruned)
+        if not ends.any():
+            break
+        pruned &= ~ends
+    if not pruned.any():
+        return skeleton  # nothing but short strokes (a dot, a dash): keep them
+    grown = line_ends(pruned)
+    for _ in range(length):
+        grown = ndimage.binary_dilation(grown, structure=np.ones((3, 3), bool)) & skeleton & ~pruned | grown
+    return pruned | grown
+
+
+def extend_ends(skeleton: np.ndarray, distance: np.ndarray) -> np.ndarray:
+    """Lengthen each stroke end by the stroke's half-width there, along the stroke's direction.
+
+    Thinning stops half a stroke short of a stroke's tip, so redrawn with a fine pen a bold digit
+    would come out with shortened strokes (a 7's bar, a 1's foot). distance: (h, w) the distance
+    of each shape pixel to the outline.
+    """
+    ends = np.argwhere(line_ends(skeleton))
+    if ends.size == 0:
+        return skeleton
+    points = np.argwhere(skeleton)
+    out = skeleton.copy()
+    h, w = skeleton.shape
+    for r, c in ends:
+        reach = max(2.0, float(distance[r, c]))
+        near = points[np.abs(points - (r, c)).max(axis=1) <= max(3, int(round(1.5 * reach)))]
+        direction = np.array([r, c], float) - near.mean(axis=0)
+        norm = float(np.hypot(*direction))
+        if norm < 1e-6:
+            continue
+        steps = np.linspace(0.0, reach, int(math.ceil(reach)) + 1)[:, None] * (direction / norm)
+        along = np.rint(np.array([r, c], float) + steps).astype(int)
+        inside = (along[:, 0] >= 0) & (along[:, 0] < h) & (along[:, 1] >= 0) & (along[:, 1] < w)
+        out[along[inside, 0], along[inside, 1]] = True
+    return out
+
+
+def thin_and_redraw(ink: np.ndarray, threshold: float, settings: PipelineSettings = DEFAULT_SETTINGS
+                    ) -> np.ndarray | None:
+    """The chosen ink (h, w) float in [0, 1] -> its skeleton redrawn with the input pen, (n, m) float32.
+
+    The ink is resampled so that its larger side is DIGIT_SIDE (bilinear, smoothed in proportion
+    when enlarged so a small bitmap's staircase edges round off), thresholded at `threshold`,
+    skeletonised and pruned, and drawn again with a round pen `settings.input_pen` pixels wide in
+    the pipeline's `box`-pixel ink box. Strokes of MNIST's own widths (KEEP_WIDTHS) are returned
+    as they are, cleaned. None when nothing is left.
+    """
+    rows = np.flatnonzero(ink.max(axis=1) > 0)
+    cols = np.flatnonzero(ink.max(axis=0) > 0)
+    if rows.size == 0:
+        return None
+    crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    scale = DIGIT_SIDE / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    margin = 4
+    big = np.asarray(Image.fromarray(np.ascontiguousarray(crop, np.float32), "F").resize(size, Image.BILINEAR))
+    big = np.pad(big, margin)
+    if scale > 1:
+        big = ndimage.gaussian_filter(big, sigma=min(0.35 * scale, 4.0))
+    # A ridge threshold: ink must also reach RIDGE_OF_LOCAL_PEAK of the darkest ink around it, so
+    # a blurred loop opens again, while a faint thin stroke, its own local peak, stays whole.
+    local_peak = ndimage.maximum_filter(big, size=RIDGE_WINDOW)
+    shape = (big > threshold) & (big > RIDGE_OF_LOCAL_PEAK * local_peak)
+    if not shape.any():
+        shape = big >= big.max() * 0.5
+    # Pinholes in a bold stroke (JPEG, noise) would become little loops in the skeleton.
+    holes = ndimage.binary_fill_holes(shape) & ~shape
+    if holes.any():
+        labels, count = ndimage.label(holes)
+        small = np.flatnonzero(np.bincount(labels.ravel())[1:] < PINHOLE_FRACTION * DIGIT_SIDE ** 2) + 1
+        shape |= np.isin(labels, small)
+    distance = ndimage.distance_transform_edt(shape)
+    skeleton = skeletonise(shape)
+    if not skeleton.any():
+        skeleton = distance == distance.max()
+    stroke = 2.0 * float(np.median(distance[skeleton]))
+    skeleton = prune_spurs(skeleton, int(round(SPUR_OF_STROKE * stroke)))
+    skeleton = extend_ends(skeleton, distance)
+    if settings.input_pen <= 0:
+        return np.clip(big, 0.0, 1.0).astype(np.float32)
+    r_idx = np.flatnonzero(skeleton.any(axis=1))
+    c_idx = np.flatnonzero(skeleton.any(axis=0))
+    extent = max(r_idx[-1] - r_idx[0], c_idx[-1] - c_idx[0]) + 1.0
+    if KEEP_WIDTHS is not None and KEEP_WIDTHS[0] <= stroke / extent <= KEEP_WIDTHS[1]:
+        # The cleaned ink with its soft edges, nothing else (specks and other digits are gone).
+        near = ndimage.binary_dilation(shape, iterations=2)
+        return np.clip(np.where(near, big, 0.0), 0.0, 1.0).astype(np.float32)
+    pen = settings.input_pen if REDRAW_PEN is None else REDRAW_PEN
+    width = pen * extent / (settings.box - pen)
+    radius = max(0.5 * width, 0.5)
+    pad = int(math.ceil(radius + 2))
+    skeleton = np.pad(skeleton[r_idx[0]:r_idx[-1] + 1, c_idx[0]:c_idx[-1] + 1], pad)
+    reach = ndimage.distance_transform_edt(~skeleton)
+    # The coverage of a round pen, anti-aliased over one pixel like preprocessing.raster draws it.
+    return np.clip(radius + 0.5 - reach, 0.0, 1.0).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- together
+
+def picture_ink(grey: np.ndarray, settings: PipelineSettings = DEFAULT_SETTINGS,
+                keep_stages: bool = False) -> PictureInk:
+    """Brightness (H, W) in [0, 1] (1 = white) -> the digit redrawn for the network (PictureInk)."""
+    picture, darkness = orient(work_picture(grey))
+    stages: dict[str, np.ndarray] = {}
+    if keep_stages:
+        stages["picture"] = 1.0 - picture
+    if keep_stages:
+        stages["levelled"] = darkness
+    mask, threshold = ink_mask(darkness)
+    choice = choose_digit(mask, darkness > threshold, darkness)
+    if choice.box is None:
+        return PictureInk(None, 0, None, stages)
+    # The chosen pieces with their anti-aliased rims; everything else is paper.
+    keep = ndimage.binary_dilation(choice.mask, iterations=1)
+    chosen = np.where(keep, darkness, 0.0).astype(np.float32)
+    if keep_stages:
+        stages["ink"] = chosen
+    raster = thin_and_redraw(chosen, SHAPE_OF_THRESHOLD * threshold, settings)
+    if raster is not None and keep_stages:
+        stages["thinned"] = raster
+    note = NOTE_SEVERAL if choice.digits > 1 else None
+    return PictureInk(raster, choice.digits, note, stages)
+
+
+@dataclass
+class PictureReading:
+    """result: the pipeline's result for the picture (its stages after the picture's own);
+    ink: what the picture steps found (digits, note)."""
+
+    result: PipelineResult
+    ink: PictureInk
+
+
+def read_picture(source, settings: PipelineSettings = DEFAULT_SETTINGS, keep_stages: bool = False, *,
+                 name: str | None = None) -> PictureReading:
+    """An image file or PIL image -> the network input, through every step. ImageError (one line,
+    naming the file) for what cannot be read."""
+    grey = load_luminance(source, name=name, draft_side=WORK_SIDE)
+    return read_grey(grey, settings, keep_stages)
+
+
+def read_grey(grey: np.ndarray, settings: PipelineSettings = DEFAULT_SETTINGS,
+              keep_stages: bool = False) -> PictureReading:
+    """Brightness (H, W) in [0, 1] -> PictureReading (see read_picture)."""
+    ink = picture_ink(grey, settings, keep_stages)
+    if ink.raster is None:
+        return PictureReading(PipelineResult(image=None, empty=True, stages=dict(ink.stages)), ink)
+    result = preprocess(ink.raster, settings, keep_stages=keep_stages)
+    if keep_stages:
+        result.stages = {**ink.stages, **{k: v for k, v in result.stages.items() if k != "raw"}}
+    return PictureReading(result, ink)
