@@ -30,6 +30,9 @@ def fit_size(size: tuple[int, int], box: tuple[int, int] = PICTURE_BOX) -> tuple
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
+HELD_OUT = "held-out writers, "
+
+
 def summary_rows(card: ModelCard) -> list[tuple[str, str]]:
     """(what, value) rows of the summary tab."""
     rows = [("Network", card.architecture)]
@@ -42,11 +45,23 @@ def summary_rows(card: ModelCard) -> list[tuple[str, str]]:
     if card.per_class_accuracy is not None:
         rows.append(("Accuracy per digit", "  ".join(
             f"{d}: {a * 100:.1f} %" if a is not None else f"{d}: -" for d, a in enumerate(card.per_class_accuracy))))
-    rows += [(name.capitalize(), value) for name, value in card.recipe]
-    rows += [(name[:1].upper() + name[1:], value) for name, value in card.drawn_figures]
+    # The robustness conditions share one row: one row each would not fit a 600 px screen.
+    conditions = [(name.removeprefix(HELD_OUT), value) for name, value in card.drawn_figures
+                  if name.startswith(HELD_OUT)]
+    for name, value in card.drawn_figures:
+        if not name.startswith(HELD_OUT):
+            rows.append((name[:1].upper() + name[1:], value))
+        elif conditions:
+            rows.append(("Held-out writers, drawn", ";  ".join(f"{c}: {v}" for c, v in conditions)))
+            conditions = []
     if card.notes:
         rows.append(("Not recorded", "; ".join(card.notes)))
     return rows
+
+
+def recipe_rows(card: ModelCard) -> list[tuple[str, str]]:
+    """(what, value) rows of the recipe tab (its own tab: with the figures it would not fit a 600 px screen)."""
+    return [(name.capitalize(), value) for name, value in card.recipe] or [("Recipe", "not recorded")]
 
 
 def card_pictures(card: ModelCard) -> dict[str, Image.Image | None]:
@@ -90,13 +105,14 @@ class ModelCardView:
         notebook = ttk.Notebook(window)
         notebook.grid(row=1, column=0, sticky="nsew", pady=(4, 0))
         self.notebook = notebook
-        summary = tk.Frame(notebook, background=CARD, padx=PAD, pady=PAD)
-        for row, (what, text) in enumerate(summary_rows(card)):
-            ttk.Label(summary, text=what, style="Card.TLabel", font=self.fonts.bold).grid(
-                row=row, column=0, sticky="nw", padx=(0, 14), pady=1)
-            ttk.Label(summary, text=text, style="Card.TLabel", wraplength=740, justify="left").grid(
-                row=row, column=1, sticky="w", pady=1)
-        notebook.add(summary, text="Summary")
+        for tab, rows in (("Summary", summary_rows(card)), ("Recipe", recipe_rows(card))):
+            frame = tk.Frame(notebook, background=CARD, padx=PAD, pady=PAD)
+            for row, (what, text) in enumerate(rows):
+                ttk.Label(frame, text=what, style="Card.TLabel", font=self.fonts.bold, wraplength=200).grid(
+                    row=row, column=0, sticky="nw", padx=(0, 14), pady=1)
+                ttk.Label(frame, text=text, style="Card.TLabel", wraplength=700, justify="left").grid(
+                    row=row, column=1, sticky="w", pady=1)
+            notebook.add(frame, text=tab)
         self._photos = []
         pictures = card_pictures(card)
         for name, tab in (("curves", "Training curves"), ("confusion", "Confusion matrix")):

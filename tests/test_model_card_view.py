@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from app.controller import DigitPadController
-from app.model_card_view import PICTURE_BOX, card_pictures, fit_size, summary_rows
+from app.model_card_view import PICTURE_BOX, card_pictures, fit_size, recipe_rows, summary_rows
 from model.model_card import model_card
 from model.weights_io import BUNDLED_WEIGHTS, load_weights
 from screens import grab
@@ -36,7 +36,9 @@ def test_the_summary_has_architecture_accuracy_per_digit_and_recipe():
     assert rows["Trained"] == "2026-12-01 10:00 UTC"
     assert rows["MNIST test"] == "accuracy 91.35 %"
     assert rows["Accuracy per digit"].startswith("0: 91.4 %  1: 91.4 %")  # 96 of 105
-    assert rows["Optimiser"] == "Adam" and rows["Epochs"].startswith("5")
+    recipe = dict(recipe_rows(model_card(metadata())))
+    assert recipe["Optimiser"] == "Adam" and recipe["Epochs"].startswith("5")
+    assert recipe_rows(model_card({})) == [("Recipe", "not recorded")]
     assert "no figures on drawn digits recorded" in rows["Not recorded"]
     empty = dict(summary_rows(model_card({})))
     assert empty["Network"].startswith("MLP (layer sizes not recorded)") and "no training history" in empty["Not recorded"]
@@ -65,12 +67,12 @@ def test_ctrl_i_opens_the_card_of_the_model_in_use_with_its_pictures(toplevel, a
     _, meta = load_weights(BUNDLED_WEIGHTS)
     assert card.card.architecture == model_card(meta).architecture and card.card.recipe == model_card(meta).recipe
     tabs = [card.notebook.tab(i, "text") for i in range(card.notebook.index("end"))]
-    assert tabs == ["Summary", "Training curves", "Confusion matrix"]
+    assert tabs == ["Summary", "Recipe", "Training curves", "Confusion matrix"]
     assert len(card._photos) == 2 and all(p.width() <= PICTURE_BOX[0] and p.height() <= PICTURE_BOX[1]
                                           for p in card._photos)
     top = card.window
     assert top.winfo_reqwidth() <= 1024 and top.winfo_reqheight() <= 600 - 30  # room for a title bar
-    for index, name in enumerate(("summary", "curves", "confusion")):
+    for index, name in enumerate(("summary", "recipe", "curves", "confusion")):
         card.notebook.select(index)
         toplevel.update()
         grab(top, artifacts_dir / f"model_card_{name}.png")

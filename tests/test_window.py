@@ -485,6 +485,12 @@ def test_opening_the_stages_in_a_window_made_small_grows_it_so_nothing_is_clippe
     assert stages.winfo_rooty() + stages.winfo_height() <= shell.status.frame.winfo_rooty()
 
 
+def widgets_under(widget):
+    for child in widget.winfo_children():
+        yield child
+        yield from widgets_under(child)
+
+
 @pytest.mark.gui
 def test_describe_and_about_name_the_model_in_use(shell):
     shell.commands.run("describe_model")
@@ -492,7 +498,7 @@ def test_describe_and_about_name_the_model_in_use(shell):
     shell.commands.run("about")
     pump(shell)
     assert shell.about.is_open
-    texts = [w.cget("text") for w in shell.about.window.winfo_children() if w.winfo_class() == "TLabel"]
+    texts = [w.cget("text") for w in widgets_under(shell.about.window) if w.winfo_class() == "TLabel"]
     assert shell.status.model == f"Model: {texts[texts.index('Model') + 1]}" and "MIT" in texts
     shell.about.close()
 
