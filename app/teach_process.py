@@ -136,6 +136,11 @@ def child(spec_path: str) -> int:
             say({"progress": fraction, "message": message})
 
     try:
+        # Below the window and the X server: on a machine with few cores they must win the CPU.
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
+    try:
         say({"done": run_spec(spec_path, progress)})
         return 0
     except Exception as exc:  # reported to the window in one line, never a traceback
