@@ -57,6 +57,16 @@ def on_screen(position: tuple[int, int], size: tuple[int, int], screen: tuple[in
     return (max(0, min(position[0], screen[0] - size[0])), max(0, min(position[1], screen[1] - size[1])))
 
 
+def place_beside(window: tk.Toplevel, master: tk.Misc, offset: tuple[int, int]) -> None:
+    """Put `window` at `offset` (x, y) from the main window's corner, moved onto the screen if need be."""
+    window.update_idletasks()
+    top = master.winfo_toplevel()
+    x, y = on_screen((top.winfo_rootx() + offset[0], top.winfo_rooty() + offset[1]),
+                     (window.winfo_reqwidth(), window.winfo_reqheight()),
+                     (window.winfo_screenwidth(), window.winfo_screenheight()))
+    window.geometry(f"+{x}+{y}")
+
+
 class InfoWindow:
     """A small window of (label, text) rows with a heading; `open` shows it, `close` closes it.
 
@@ -101,12 +111,7 @@ class InfoWindow:
         for sequence in self._close_keys:
             window.bind(sequence, lambda event: (self.close(), "break")[1])
         window.protocol("WM_DELETE_WINDOW", self.close)
-        window.update_idletasks()
-        top = self.master.winfo_toplevel()
-        x, y = on_screen((top.winfo_rootx() + 80, top.winfo_rooty() + 40),
-                         (window.winfo_reqwidth(), window.winfo_reqheight()),
-                         (window.winfo_screenwidth(), window.winfo_screenheight()))
-        window.geometry(f"+{x}+{y}")
+        place_beside(window, self.master, (80, 40))
         self.window = window
         self._on_change()
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 from PIL import Image, ImageTk
 
-from app.help_panel import on_screen
+from app.help_panel import place_beside
 from app.theme import CARD, PAD, Fonts
 from model import plots
 from model.model_card import ModelCard, model_card
@@ -128,12 +128,7 @@ class ModelCardView:
         ttk.Button(window, text="Close", command=self.close).grid(row=2, column=0, sticky="e", pady=(6, 0))
         window.bind("<Escape>", lambda e: (self.close(), "break")[1])
         window.protocol("WM_DELETE_WINDOW", self.close)
-        window.update_idletasks()
-        top = self.master.winfo_toplevel()
-        x, y = on_screen((top.winfo_rootx() + 40, top.winfo_rooty() + 10),
-                         (window.winfo_reqwidth(), window.winfo_reqheight()),
-                         (window.winfo_screenwidth(), window.winfo_screenheight()))
-        window.geometry(f"+{x}+{y}")
+        place_beside(window, self.master, (40, 10))
         self._on_change()
 
     def close(self) -> None:

@@ -15,7 +15,7 @@ from typing import Callable
 
 from PIL import Image, ImageDraw, ImageTk
 
-from app.help_panel import on_screen
+from app.help_panel import place_beside
 from app.my_digits import MyDigits, Sample, SampleStoreError
 from app.theme import ACCENT, BORDER, CARD, ERROR, INK, PAPER, TEXT, Fonts
 from model.oneline import one_line
@@ -105,12 +105,7 @@ class MyDigitsView:
         window.protocol("WM_DELETE_WINDOW", self.close)
         self.window = window
         self.refresh()
-        window.update_idletasks()
-        top = self.master.winfo_toplevel()
-        x, y = on_screen((top.winfo_rootx() + 60, top.winfo_rooty() + 60),
-                         (window.winfo_reqwidth(), window.winfo_reqheight()),
-                         (window.winfo_screenwidth(), window.winfo_screenheight()))
-        window.geometry(f"+{x}+{y}")
+        place_beside(window, self.master, (60, 60))
         self._on_change()
 
     def refresh(self) -> None:

@@ -10,7 +10,7 @@ import tkinter as tk
 from tkinter import ttk
 from typing import Callable
 
-from app.help_panel import on_screen
+from app.help_panel import place_beside
 from app.teach import Teacher
 from app.theme import CARD, Fonts
 
@@ -62,12 +62,7 @@ class TeachDialog:
         self.window = window
         self._shown = None
         self.refresh()
-        window.update_idletasks()
-        top = self.master.winfo_toplevel()
-        x, y = on_screen((top.winfo_rootx() + 120, top.winfo_rooty() + 80),
-                         (window.winfo_reqwidth(), window.winfo_reqheight()),
-                         (window.winfo_screenwidth(), window.winfo_screenheight()))
-        window.geometry(f"+{x}+{y}")
+        place_beside(window, self.master, (120, 80))
         self._on_change()
 
     def refresh(self) -> None:
