@@ -26,7 +26,7 @@ from PIL import Image, ImageTk
 
 from app.controller import Reading
 from app.evidence_view import AGAINST_HEX, TOWARD_HEX
-from app.help_panel import on_screen
+from app.side_window import SideWindow, on_screen
 from app.theme import BAR_FILL, BAR_TRACK, BORDER, CARD, MUTED, PAD, TEXT, Fonts
 from model import heatmaps, plots
 from model.explain import Explainer, Explanation
@@ -157,7 +157,7 @@ def heading(explanation: Explanation | None) -> str:
 
 
 
-class NetworkView:
+class NetworkView(SideWindow):
     """The network view's window: `open`, `close`, `show(reading)` (only while open).
 
     insight: app.insight.Insight (explanations and activation scales); examples: (n, 28, 28) images
@@ -180,10 +180,6 @@ class NetworkView:
         self._pending: Reading | None = None
         self._job: str | None = None
         self._painted_at = 0.0
-
-    @property
-    def is_open(self) -> bool:
-        return self.window is not None and bool(self.window.winfo_exists())
 
     # ------------------------------------------------------------------ building
     def open(self) -> None:
@@ -266,17 +262,12 @@ class NetworkView:
                          (window.winfo_screenwidth(), window.winfo_screenheight()))
         window.geometry(f"+{x}+{y}")
 
-    def close(self) -> None:
-        if self.window is not None:
-            if self._job is not None:
-                self.window.after_cancel(self._job)
-                self._job = None
-            if self.window.winfo_exists():
-                self.window.destroy()
-            self.window = None
-            self._photos.clear()
-            self._reading = None
-            self._on_change()
+    def _closing(self) -> None:
+        if self._job is not None:
+            self.window.after_cancel(self._job)
+            self._job = None
+        self._photos.clear()
+        self._reading = None
 
     def _closed_by_person(self) -> None:
         self.close()
