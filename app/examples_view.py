@@ -167,6 +167,7 @@ class ExamplesView(SideWindow):
             return
         window = tk.Toplevel(self.master, background=CARD, padx=PAD + 4, pady=PAD)
         window.title("Digit Pad - examples")
+        self.share_main_keys(window)
         self.window = window
         ttk.Label(window, text="Examples to try", style="Heading.TLabel").grid(row=0, column=0, sticky="w")
         self.offer_label = ttk.Label(window, text="", style="Card.TLabel")

@@ -189,6 +189,7 @@ class NetworkView(SideWindow):
         explainer = self.insight.explainer
         window = tk.Toplevel(self.master, background=CARD, padx=PAD + 4, pady=PAD)
         window.title("Digit Pad - inside the network")
+        self.share_main_keys(window)
         self.window = window
         self.heading = ttk.Label(window, text="", style="Heading.TLabel")
         self.heading.grid(row=0, column=0, columnspan=8, sticky="w")

@@ -30,6 +30,14 @@ class SideWindow:
 
     window: tk.Toplevel | None = None
     _on_change: Callable[[], None]
+    #: Binds the main window's command keys on a toplevel (the window sets it for the views a
+    #: person works in, so that F2-F5, Ctrl+Z ... work there too).
+    main_keys: Callable[[tk.Misc], None] | None = None
+
+    def share_main_keys(self, window: tk.Toplevel) -> None:
+        """Bind the main window's keys on `window`; bind the window's own keys after this call."""
+        if self.main_keys is not None:
+            self.main_keys(window)
 
     @property
     def is_open(self) -> bool:
