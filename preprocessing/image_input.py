@@ -58,6 +58,11 @@ MIN_CONTRAST = 0.12
 THRESHOLD_OF_PEAK = 0.45
 #: Fainter ink, down to this fraction of the threshold, joins where it touches ink above it.
 WEAK_OF_THRESHOLD = 0.6
+#: ... but down to only this fraction in an unevenly lit picture (`lighting_spread` above
+#: UNEVEN_SPREAD, over a SPREAD_GRID x SPREAD_GRID grid). Chosen on the benchmark's tune split.
+WEAK_UNEVEN_OF_THRESHOLD = 0.75
+UNEVEN_SPREAD = 0.1
+SPREAD_GRID = 4
 #: Ink clusters smaller than this fraction of the largest are specks.
 SPECK_FRACTION = 0.03
 #: A cluster belongs to the digit when the gap to it is at most this fraction of the digit's size.
@@ -223,7 +228,21 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     return float(edges[int(np.argmax(between)) + 1])
 
 
-def ink_mask(darkness: np.ndarray) -> tuple[np.ndarray, float]:
+def lighting_spread(picture: np.ndarray) -> float:
+    """How unevenly a light-paper picture (h, w) is lit, in [0, 1]: 1 - the dimmest over the
+    brightest of the paper levels (brightest pixel) of a SPREAD_GRID x SPREAD_GRID grid of blocks.
+    0 for a scan or a crop on an even ground; a gradient or a shadow across a photo gives more."""
+    h, w = picture.shape
+    if min(h, w) < SPREAD_GRID:
+        return 0.0
+    rows = np.linspace(0, h, SPREAD_GRID + 1).astype(int)
+    cols = np.linspace(0, w, SPREAD_GRID + 1).astype(int)
+    levels = [float(picture[rows[i]:rows[i + 1], cols[j]:cols[j + 1]].max())
+              for i in range(SPREAD_GRID) for j in range(SPREAD_GRID)]
+    return float(1.0 - min(levels) / max(max(levels), 1e-3))
+
+
+def ink_mask(darkness: np.ndarray, weak: float | None = None) -> tuple[np.ndarray, float]:
     """(mask (h, w) bool of the ink that may belong to a digit, threshold); all False when the
     picture has no contrast.
 
@@ -236,7 +255,8 @@ def ink_mask(darkness: np.ndarray) -> tuple[np.ndarray, float]:
     if peak < MIN_CONTRAST:
         return np.zeros(darkness.shape, bool), 1.0
     threshold = max(otsu_threshold(darkness), THRESHOLD_OF_PEAK * peak)
-    return suppress_rules(darkness > WEAK_OF_THRESHOLD * threshold), threshold
+    weak = WEAK_OF_THRESHOLD if weak is None else weak
+    return suppress_rules(darkness > weak * threshold), threshold
 
 
 def run_lengths(mask: np.ndarray, axis: int) -> np.ndarray:
@@ -555,7 +575,10 @@ def picture_ink(grey: np.ndarray, settings: PipelineSettings = DEFAULT_SETTINGS,
         stages["picture"] = 1.0 - picture
     if keep_stages:
         stages["levelled"] = darkness
-    mask, threshold = ink_mask(darkness)
+    # Under uneven light the levelling leaves faint edges (a shadow's, the paper's rules) that
+    # would join the digit as faint ink; there only clearer ink joins.
+    uneven = lighting_spread(picture) > UNEVEN_SPREAD
+    mask, threshold = ink_mask(darkness, WEAK_UNEVEN_OF_THRESHOLD if uneven else WEAK_OF_THRESHOLD)
     choice = choose_digit(mask, darkness > threshold, darkness)
     if choice.box is None:
         return PictureInk(None, 0, None, stages)
