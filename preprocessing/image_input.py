@@ -11,12 +11,14 @@ The network was trained on strokes drawn with a fine pen scaled to the digit
    estimated by a coarse maximum filter and a blur, so gradient lighting and soft shadows vanish.
 3. ink (`ink_mask`, `suppress_rules`, `choose_digit`): Otsu's threshold; ruled or squared paper
    lines (thin ink crossing most of the picture) removed where no stroke crosses them; the
-   largest ink and the clusters near it kept, specks and JPEG noise dropped; further digit-sized
+   largest ink and the clusters near it kept (faint ink joins less readily under uneven light),
+   specks and JPEG noise dropped; further digit-sized
    clusters beside it counted, so a picture of several digits says so.
 4. thinned (`thin_and_redraw`): the chosen ink resampled to `DIGIT_SIDE` pixels, skeletonised
    (`skeletonise`, Zhang-Suen, own code), short spurs pruned, and redrawn with the input pen: a
    bold marker digit and a fine pen digit give the same input. Strokes already as wide as MNIST's
-   (relative to the digit), which the network was also trained on, are kept as they are.
+   (relative to the digit), which the network was also trained on, are kept as they are; the
+   narrower of those (BLEND_UP_TO) are mixed with their redrawn skeleton.
 5. the pipeline's own stages (cropped ... centred) on that redrawn raster.
 
 Only NumPy, SciPy and Pillow; no Tk. Memory is bounded by the work side, whatever the picture.
