@@ -35,7 +35,7 @@ from scipy import ndimage
 from preprocessing.pipeline import (DEFAULT_SETTINGS, ImageError, PipelineResult, PipelineSettings,
                                     load_luminance, preprocess)
 
-__all__ = ["DIGIT_SIDE", "WORK_SIDE", "ImageError", "PictureInk", "choose_digit", "ink_mask", "level_lighting",
+__all__ = ["DIGIT_SIDE", "WORK_SIDE", "ImageError", "PictureInk", "choose_digit", "ink_mask", "level_lighting", "lighting_spread",
            "otsu_threshold", "picture_ink", "read_picture", "skeletonise", "suppress_rules", "thin_and_redraw",
            "work_picture"]
 
@@ -508,7 +508,8 @@ def thin_and_redraw(ink: np.ndarray, threshold: float, settings: PipelineSetting
     when enlarged so a small bitmap's staircase edges round off), thresholded at `threshold`,
     skeletonised and pruned, and drawn again with a round pen `settings.input_pen` pixels wide in
     the pipeline's `box`-pixel ink box. Strokes of MNIST's own widths (KEEP_WIDTHS) are returned
-    as they are, cleaned. None when nothing is left.
+    as they are, cleaned; up to BLEND_UP_TO of the digit, mixed with the redrawn skeleton
+    (REDRAWN_SHARE of it). None when nothing is left.
     """
     rows = np.flatnonzero(ink.max(axis=1) > 0)
     cols = np.flatnonzero(ink.max(axis=0) > 0)
