@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 from PIL import Image, ImageTk
 
-from app.help_panel import on_screen
+from app.side_window import SideWindow, on_screen
 from app.theme import ACCENT, BORDER, CARD, ERROR, PAD, rgb, Fonts
 from model.examples import ATTRIBUTION, Example, ExampleSet
 from model.mlp import MLP
@@ -147,7 +147,7 @@ def describe(example: Example, digit_read: int | None) -> str:
     return f"Example: {article} {example.label} from the MNIST test set{where}{read}. R loads another"
 
 
-class ExamplesView:
+class ExamplesView(SideWindow):
     """The examples window: `open`, `close`, `refresh()` (after a load or a model change).
 
     on_load(example): load it into the grid; on_change(): opened or closed; on_closed(): closed
@@ -162,16 +162,12 @@ class ExamplesView:
         self.window: tk.Toplevel | None = None
         self._photo: ImageTk.PhotoImage | None = None
 
-    @property
-    def is_open(self) -> bool:
-        return self.window is not None and bool(self.window.winfo_exists())
-
     def open(self) -> None:
-        if self.is_open:
-            self.window.lift()
+        if self.lift_if_open():
             return
         window = tk.Toplevel(self.master, background=CARD, padx=PAD + 4, pady=PAD)
         window.title("Digit Pad - examples")
+        self.share_main_keys(window)
         self.window = window
         ttk.Label(window, text="Examples to try", style="Heading.TLabel").grid(row=0, column=0, sticky="w")
         self.offer_label = ttk.Label(window, text="", style="Card.TLabel")
@@ -218,13 +214,8 @@ class ExamplesView:
         window.geometry(f"+{x}+{y}")
         self._on_change()
 
-    def close(self) -> None:
-        if self.window is not None:
-            if self.window.winfo_exists():
-                self.window.destroy()
-            self.window = None
-            self._photo = None
-            self._on_change()
+    def _closing(self) -> None:
+        self._photo = None
 
     def _closed_by_person(self) -> None:
         self.close()

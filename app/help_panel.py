@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 import model
 from app.commands import help_rows
+from app.side_window import SideWindow, place_beside
 from app.theme import CARD, Fonts
 
 LICENCE = "MIT"
@@ -52,12 +53,7 @@ def split_columns(rows: Sequence[tuple[str, str]], columns: int) -> list[list[tu
     return [list(rows[i:i + per_column]) for i in range(0, len(rows), per_column)] or [[]]
 
 
-def on_screen(position: tuple[int, int], size: tuple[int, int], screen: tuple[int, int]) -> tuple[int, int]:
-    """`position` (x, y) moved, if need be, so that a window of `size` placed there is on the screen."""
-    return (max(0, min(position[0], screen[0] - size[0])), max(0, min(position[1], screen[1] - size[1])))
-
-
-class InfoWindow:
+class InfoWindow(SideWindow):
     """A small window of (label, text) rows with a heading; `open` shows it, `close` closes it.
 
     on_change(): it opened or closed (the window tells its observers). columns: side by side runs of
@@ -72,13 +68,8 @@ class InfoWindow:
         self._rows, self._on_change, self._close_keys = rows, on_change, tuple(close_keys)
         self.window: tk.Toplevel | None = None
 
-    @property
-    def is_open(self) -> bool:
-        return self.window is not None and bool(self.window.winfo_exists())
-
     def open(self) -> None:
-        if self.is_open:
-            self.window.lift()
+        if self.lift_if_open():
             return
         window = tk.Toplevel(self.master, background=CARD, padx=18, pady=14)
         window.title(self.title)
@@ -101,21 +92,9 @@ class InfoWindow:
         for sequence in self._close_keys:
             window.bind(sequence, lambda event: (self.close(), "break")[1])
         window.protocol("WM_DELETE_WINDOW", self.close)
-        window.update_idletasks()
-        top = self.master.winfo_toplevel()
-        x, y = on_screen((top.winfo_rootx() + 80, top.winfo_rooty() + 40),
-                         (window.winfo_reqwidth(), window.winfo_reqheight()),
-                         (window.winfo_screenwidth(), window.winfo_screenheight()))
-        window.geometry(f"+{x}+{y}")
+        place_beside(window, self.master, (80, 40))
         self.window = window
         self._on_change()
-
-    def close(self) -> None:
-        if self.window is not None:
-            if self.window.winfo_exists():
-                self.window.destroy()
-            self.window = None
-            self._on_change()
 
 
 def help_window(master: tk.Misc, fonts: Fonts, on_change: Callable[[], None]) -> InfoWindow:

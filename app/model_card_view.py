@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 from PIL import Image, ImageTk
 
-from app.help_panel import on_screen
+from app.side_window import SideWindow, place_beside
 from app.theme import CARD, PAD, Fonts
 from model import plots
 from model.model_card import ModelCard, model_card
@@ -77,7 +77,7 @@ def card_pictures(card: ModelCard) -> dict[str, Image.Image | None]:
     return pictures
 
 
-class ModelCardView:
+class ModelCardView(SideWindow):
     """The card's window: `open(metadata, title)` shows the card of that metadata; `close`."""
 
     def __init__(self, master: tk.Misc, fonts: Fonts, on_change: Callable[[], None]) -> None:
@@ -86,10 +86,6 @@ class ModelCardView:
         self.card: ModelCard | None = None
         self.notebook: ttk.Notebook | None = None
         self._photos: list[ImageTk.PhotoImage] = []
-
-    @property
-    def is_open(self) -> bool:
-        return self.window is not None and bool(self.window.winfo_exists())
 
     def open(self, metadata: Mapping[str, Any] | None, title: str) -> None:
         """Show the card of `metadata` (anew if open: the model may have changed); `title` names
@@ -128,19 +124,8 @@ class ModelCardView:
         ttk.Button(window, text="Close", command=self.close).grid(row=2, column=0, sticky="e", pady=(6, 0))
         window.bind("<Escape>", lambda e: (self.close(), "break")[1])
         window.protocol("WM_DELETE_WINDOW", self.close)
-        window.update_idletasks()
-        top = self.master.winfo_toplevel()
-        x, y = on_screen((top.winfo_rootx() + 40, top.winfo_rooty() + 10),
-                         (window.winfo_reqwidth(), window.winfo_reqheight()),
-                         (window.winfo_screenwidth(), window.winfo_screenheight()))
-        window.geometry(f"+{x}+{y}")
+        place_beside(window, self.master, (40, 10))
         self._on_change()
 
-    def close(self) -> None:
-        if self.window is not None:
-            if self.window.winfo_exists():
-                self.window.destroy()
-            self.window = None
-            self._photos = []
-            self._on_change()
-
+    def _closing(self) -> None:
+        self._photos = []

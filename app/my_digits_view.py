@@ -15,7 +15,7 @@ from typing import Callable
 
 from PIL import Image, ImageDraw, ImageTk
 
-from app.help_panel import on_screen
+from app.side_window import SideWindow, place_beside
 from app.my_digits import MyDigits, Sample, SampleStoreError
 from app.theme import ACCENT, BORDER, CARD, ERROR, INK, PAPER, TEXT, Fonts
 from model.oneline import one_line
@@ -58,7 +58,7 @@ def rows(store: MyDigits, per_row: int = PER_ROW) -> list[tuple[int, int, list[S
     return out
 
 
-class MyDigitsView:
+class MyDigitsView(SideWindow):
     """The My digits Toplevel over `master` for `store`. say(text, error=False): the status line;
     on_change(): it opened, closed or changed."""
 
@@ -72,10 +72,6 @@ class MyDigitsView:
         self._thumbs: dict[str, tuple[tk.Label, ImageTk.PhotoImage]] = {}
         self._cache: dict[str, Image.Image] = {}
         self.message = ""
-
-    @property
-    def is_open(self) -> bool:
-        return self.window is not None and bool(self.window.winfo_exists())
 
     def open(self) -> None:
         if self.is_open:
@@ -105,12 +101,7 @@ class MyDigitsView:
         window.protocol("WM_DELETE_WINDOW", self.close)
         self.window = window
         self.refresh()
-        window.update_idletasks()
-        top = self.master.winfo_toplevel()
-        x, y = on_screen((top.winfo_rootx() + 60, top.winfo_rooty() + 60),
-                         (window.winfo_reqwidth(), window.winfo_reqheight()),
-                         (window.winfo_screenwidth(), window.winfo_screenheight()))
-        window.geometry(f"+{x}+{y}")
+        place_beside(window, self.master, (60, 60))
         self._on_change()
 
     def refresh(self) -> None:
@@ -215,11 +206,4 @@ class MyDigitsView:
         if self.is_open:
             self.note.configure(text=self.message, foreground=ERROR if error else TEXT)
         self._say(text, error=error)
-
-    def close(self) -> None:
-        if self.window is not None:
-            if self.window.winfo_exists():
-                self.window.destroy()
-            self.window = None
-            self._on_change()
 

@@ -26,7 +26,7 @@ from PIL import Image, ImageTk
 
 from app.controller import Reading
 from app.evidence_view import AGAINST_HEX, TOWARD_HEX
-from app.help_panel import on_screen
+from app.side_window import SideWindow, on_screen
 from app.theme import BAR_FILL, BAR_TRACK, BORDER, CARD, MUTED, PAD, TEXT, Fonts
 from model import heatmaps, plots
 from model.explain import Explainer, Explanation
@@ -157,7 +157,7 @@ def heading(explanation: Explanation | None) -> str:
 
 
 
-class NetworkView:
+class NetworkView(SideWindow):
     """The network view's window: `open`, `close`, `show(reading)` (only while open).
 
     insight: app.insight.Insight (explanations and activation scales); examples: (n, 28, 28) images
@@ -181,10 +181,6 @@ class NetworkView:
         self._job: str | None = None
         self._painted_at = 0.0
 
-    @property
-    def is_open(self) -> bool:
-        return self.window is not None and bool(self.window.winfo_exists())
-
     # ------------------------------------------------------------------ building
     def open(self) -> None:
         if self.is_open:
@@ -193,6 +189,7 @@ class NetworkView:
         explainer = self.insight.explainer
         window = tk.Toplevel(self.master, background=CARD, padx=PAD + 4, pady=PAD)
         window.title("Digit Pad - inside the network")
+        self.share_main_keys(window)
         self.window = window
         self.heading = ttk.Label(window, text="", style="Heading.TLabel")
         self.heading.grid(row=0, column=0, columnspan=8, sticky="w")
@@ -266,17 +263,12 @@ class NetworkView:
                          (window.winfo_screenwidth(), window.winfo_screenheight()))
         window.geometry(f"+{x}+{y}")
 
-    def close(self) -> None:
-        if self.window is not None:
-            if self._job is not None:
-                self.window.after_cancel(self._job)
-                self._job = None
-            if self.window.winfo_exists():
-                self.window.destroy()
-            self.window = None
-            self._photos.clear()
-            self._reading = None
-            self._on_change()
+    def _closing(self) -> None:
+        if self._job is not None:
+            self.window.after_cancel(self._job)
+            self._job = None
+        self._photos.clear()
+        self._reading = None
 
     def _closed_by_person(self) -> None:
         self.close()

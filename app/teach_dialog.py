@@ -10,7 +10,7 @@ import tkinter as tk
 from tkinter import ttk
 from typing import Callable
 
-from app.help_panel import on_screen
+from app.side_window import SideWindow, place_beside
 from app.teach import Teacher
 from app.theme import CARD, Fonts
 
@@ -23,7 +23,7 @@ def buttons_for(state: str) -> tuple[str, ...]:
     return BUTTONS.get(state, ("Close",))
 
 
-class TeachDialog:
+class TeachDialog(SideWindow):
     """A Toplevel over `master` showing `teacher`; on_use / on_discard: the person chose; on_change:
     it opened, closed or changed (the window tells its observers)."""
 
@@ -33,10 +33,6 @@ class TeachDialog:
         self._on_use, self._on_discard, self._on_change = on_use, on_discard, on_change
         self.window: tk.Toplevel | None = None
         self._shown: tuple | None = None
-
-    @property
-    def is_open(self) -> bool:
-        return self.window is not None and bool(self.window.winfo_exists())
 
     def open(self) -> None:
         if self.is_open:
@@ -62,12 +58,7 @@ class TeachDialog:
         self.window = window
         self._shown = None
         self.refresh()
-        window.update_idletasks()
-        top = self.master.winfo_toplevel()
-        x, y = on_screen((top.winfo_rootx() + 120, top.winfo_rooty() + 80),
-                         (window.winfo_reqwidth(), window.winfo_reqheight()),
-                         (window.winfo_screenwidth(), window.winfo_screenheight()))
-        window.geometry(f"+{x}+{y}")
+        place_beside(window, self.master, (120, 80))
         self._on_change()
 
     def refresh(self) -> None:
@@ -121,9 +112,3 @@ class TeachDialog:
             self._on_discard()
         self.close()
 
-    def close(self) -> None:
-        if self.window is not None:
-            if self.window.winfo_exists():
-                self.window.destroy()
-            self.window = None
-            self._on_change()

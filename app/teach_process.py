@@ -120,14 +120,28 @@ def run_spec(spec_path: str | Path, on_progress: Callable[[float, str], None], s
 
 
 def child(spec_path: str) -> int:
-    """The child's side: run the fine-tune the spec describes, report on stdout."""
+    """The child's side: run the fine-tune the spec describes, report on stdout. If the app dies
+    (killed, not closed), the child stops at its next progress report and removes its folder."""
+    import shutil
+    import threading
+
+    from preprocessing.personalise import FineTuneCancelled
+
+    parent = os.getppid()
+    orphaned = threading.Event()
+
     def say(message: dict) -> None:
-        sys.stdout.write(json.dumps(message) + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(json.dumps(message) + "\n")
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError):  # nobody reads any more: the app is gone
+            orphaned.set()
 
     last = [0.0]
 
     def progress(fraction: float, message: str) -> None:
+        if os.getppid() != parent:
+            orphaned.set()
         # At most ten a second: each message wakes the app's relay thread, which then holds the
         # GIL the window's thread needs (a progress bar moves no better for more).
         now = time.monotonic()
@@ -136,12 +150,19 @@ def child(spec_path: str) -> int:
             say({"progress": fraction, "message": message})
 
     try:
-        say({"done": run_spec(spec_path, progress)})
+        # Below the window and the X server: on a machine with few cores they must win the CPU.
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
+    try:
+        say({"done": run_spec(spec_path, progress, stop=orphaned)})
         return 0
+    except FineTuneCancelled:
+        shutil.rmtree(Path(spec_path).parent, ignore_errors=True)
+        return 1
     except Exception as exc:  # reported to the window in one line, never a traceback
         say({"error": one_line(exc)})
         return 1
-
 
 if __name__ == "__main__":
     sys.exit(child(sys.argv[1]))

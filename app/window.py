@@ -90,6 +90,8 @@ class DigitPadWindow:
         self.examples = ExamplesView(root, self.fonts, self.browser, on_load=self.load_example,
                                      on_change=self.changed, on_closed=lambda: self._untick("examples"))
         self.card = ModelCardView(root, self.fonts, self.changed)
+        for view in (self.network, self.examples):
+            view.main_keys = self.commands.bind_keys
         self._fit()
         self.status.show_model(model_choice.status_line(self.files.model, controller.describe_model()))
         if notices:

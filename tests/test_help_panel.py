@@ -82,22 +82,3 @@ def test_rows_are_cut_into_columns_in_order():
     assert split_columns(rows, 1) == [rows]
     assert split_columns(rows[:1], 2) == [rows[:1]]
     assert split_columns([], 2) == [[]]
-
-
-def test_info_windows_are_kept_on_the_screen():
-    from app.help_panel import on_screen
-
-    assert on_screen((80, 72), (820, 500), (1280, 1024)) == (80, 72)
-    assert on_screen((80, 72), (820, 560), (1024, 600)) == (80, 40)
-    assert on_screen((600, 300), (820, 700), (1024, 600)) == (204, 0)
-
-
-def test_two_columns_are_balanced_by_the_lines_their_rows_take():
-    from app.help_panel import CHARS_PER_LINE, split_columns
-
-    long = "x" * (2 * CHARS_PER_LINE)  # two lines
-    rows = [("a", "short")] * 4 + [("b", long)] * 4
-    first, second = split_columns(rows, 2)
-    assert first + second == rows
-    lines = lambda run: sum(max(1, -(-len(t) // CHARS_PER_LINE)) for _, t in run)  # noqa: E731
-    assert abs(lines(first) - lines(second)) <= 2 and len(first) > len(second)

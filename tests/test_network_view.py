@@ -189,3 +189,19 @@ def test_the_network_view_costs_nothing_while_closed(window):
     window.load_example(bundled_examples().example(1))
     pump(window)
     assert not window.network.is_open and calls == []
+
+
+@pytest.mark.gui
+def test_the_main_windows_keys_work_inside_the_view_and_escape_closes_it(window):
+    window.commands.run("network")
+    pump(window)
+    view = window.network
+    assert not window.variables["evidence"].get()
+    view.window.focus_force()
+    pump(window)
+    view.window.event_generate("<F3>")  # a key of the main window's command table
+    pump(window)
+    assert window.variables["evidence"].get()
+    view.window.event_generate("<Escape>")  # the view's own key wins over the table's (clear)
+    pump(window)
+    assert not view.is_open

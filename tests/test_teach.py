@@ -162,3 +162,47 @@ def test_the_child_gets_the_settings_unchanged():
     assert settings_from_json(json.loads(json.dumps(settings_to_json(QUICK)))) == QUICK
     with pytest.raises(ValueError):
         settings_from_json({"recipe": {"epochs": -1}})
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return any(line.startswith("State:") and "Z" in line for line in status)  # a zombie has ended
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+def test_a_child_whose_app_was_killed_stops_and_removes_its_folder(tmp_path, sample):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from app.teach_process import settings_to_json
+    from preprocessing.drawing import write_drawings
+
+    folder = tmp_path / "digitpad-teach-x"
+    folder.mkdir()
+    write_drawings(folder / "drawings.jsonl", sample)
+    slow = QUICK.replace(recipe=QUICK.recipe.replace(epochs=30, drawing_variants=8))
+    (folder / "spec.json").write_text(json.dumps({"base": str(BUNDLED_WEIGHTS), "drawings": str(folder / "drawings.jsonl"),
+                                                  "settings": settings_to_json(slow), "out": str(folder)}))
+    # A stand-in for the app: starts the child as the app does, says its pid, then is killed.
+    app = subprocess.Popen([sys.executable, "-c",
+                            "import subprocess, sys, time\n"
+                            "p = subprocess.Popen([sys.executable, '-m', 'app.teach_process', sys.argv[1]],"
+                            " stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
+                            "print(p.pid, flush=True)\n"
+                            "p.stdout.readline()\n"  # the first progress report: the fine-tune is under way
+                            "print('running', flush=True)\n"
+                            "time.sleep(600)\n", str(folder / "spec.json")],
+                           stdout=subprocess.PIPE, text=True)
+    child = int(app.stdout.readline())
+    assert app.stdout.readline().strip() == "running"
+    os.kill(app.pid, signal.SIGKILL)
+    app.wait()
+    deadline = time.monotonic() + 60
+    while not (_gone(child) and not folder.exists()):
+        assert time.monotonic() < deadline, "the orphaned child kept going"
+        time.sleep(0.1)
