@@ -11,12 +11,14 @@ The network was trained on strokes drawn with a fine pen scaled to the digit
    estimated by a coarse maximum filter and a blur, so gradient lighting and soft shadows vanish.
 3. ink (`ink_mask`, `suppress_rules`, `choose_digit`): Otsu's threshold; ruled or squared paper
    lines (thin ink crossing most of the picture) removed where no stroke crosses them; the
-   largest ink and the clusters near it kept, specks and JPEG noise dropped; further digit-sized
+   largest ink and the clusters near it kept (faint ink joins less readily under uneven light),
+   specks and JPEG noise dropped; further digit-sized
    clusters beside it counted, so a picture of several digits says so.
 4. thinned (`thin_and_redraw`): the chosen ink resampled to `DIGIT_SIDE` pixels, skeletonised
    (`skeletonise`, Zhang-Suen, own code), short spurs pruned, and redrawn with the input pen: a
    bold marker digit and a fine pen digit give the same input. Strokes already as wide as MNIST's
-   (relative to the digit), which the network was also trained on, are kept as they are.
+   (relative to the digit), which the network was also trained on, are kept as they are; the
+   narrower of those (BLEND_UP_TO) are mixed with their redrawn skeleton.
 5. the pipeline's own stages (cropped ... centred) on that redrawn raster.
 
 Only NumPy, SciPy and Pillow; no Tk. Memory is bounded by the work side, whatever the picture.
@@ -33,7 +35,7 @@ from scipy import ndimage
 from preprocessing.pipeline import (DEFAULT_SETTINGS, ImageError, PipelineResult, PipelineSettings,
                                     load_luminance, preprocess)
 
-__all__ = ["DIGIT_SIDE", "WORK_SIDE", "ImageError", "PictureInk", "choose_digit", "ink_mask", "level_lighting",
+__all__ = ["DIGIT_SIDE", "WORK_SIDE", "ImageError", "PictureInk", "choose_digit", "ink_mask", "level_lighting", "lighting_spread",
            "otsu_threshold", "picture_ink", "read_picture", "skeletonise", "suppress_rules", "thin_and_redraw",
            "work_picture"]
 
@@ -58,6 +60,11 @@ MIN_CONTRAST = 0.12
 THRESHOLD_OF_PEAK = 0.45
 #: Fainter ink, down to this fraction of the threshold, joins where it touches ink above it.
 WEAK_OF_THRESHOLD = 0.6
+#: ... but down to only this fraction in an unevenly lit picture (`lighting_spread` above
+#: UNEVEN_SPREAD, over a SPREAD_GRID x SPREAD_GRID grid). Chosen on the benchmark's tune split.
+WEAK_UNEVEN_OF_THRESHOLD = 0.75
+UNEVEN_SPREAD = 0.1
+SPREAD_GRID = 4
 #: Ink clusters smaller than this fraction of the largest are specks.
 SPECK_FRACTION = 0.03
 #: A cluster belongs to the digit when the gap to it is at most this fraction of the digit's size.
@@ -87,6 +94,11 @@ REDRAW_PEN = None
 #: a big photo, which the reduction would make faint) or thicker (a bold marker, loops filling)
 #: strokes are redrawn with the input pen. Chosen on the benchmark's tune split.
 KEEP_WIDTHS: tuple[float, float] | None = (0.07, 0.28)
+#: Kept strokes up to this wide are blended half and half with their redrawn skeleton
+#: (thin_and_redraw). Chosen on the benchmark's tune split.
+BLEND_UP_TO: float | None = 0.15
+#: ... with this share of the redrawn skeleton.
+REDRAWN_SHARE = 0.65
 #: thin_and_redraw's absolute threshold, as a fraction of the ink threshold.
 SHAPE_OF_THRESHOLD = 0.6
 #: The ridge threshold of thin_and_redraw: a fraction of the darkest ink within RIDGE_WINDOW pixels.
@@ -218,7 +230,21 @@ def otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
     return float(edges[int(np.argmax(between)) + 1])
 
 
-def ink_mask(darkness: np.ndarray) -> tuple[np.ndarray, float]:
+def lighting_spread(picture: np.ndarray) -> float:
+    """How unevenly a light-paper picture (h, w) is lit, in [0, 1]: 1 - the dimmest over the
+    brightest of the paper levels (brightest pixel) of a SPREAD_GRID x SPREAD_GRID grid of blocks.
+    0 for a scan or a crop on an even ground; a gradient or a shadow across a photo gives more."""
+    h, w = picture.shape
+    if min(h, w) < SPREAD_GRID:
+        return 0.0
+    rows = np.linspace(0, h, SPREAD_GRID + 1).astype(int)
+    cols = np.linspace(0, w, SPREAD_GRID + 1).astype(int)
+    levels = [float(picture[rows[i]:rows[i + 1], cols[j]:cols[j + 1]].max())
+              for i in range(SPREAD_GRID) for j in range(SPREAD_GRID)]
+    return float(1.0 - min(levels) / max(max(levels), 1e-3))
+
+
+def ink_mask(darkness: np.ndarray, weak: float | None = None) -> tuple[np.ndarray, float]:
     """(mask (h, w) bool of the ink that may belong to a digit, threshold); all False when the
     picture has no contrast.
 
@@ -231,7 +257,8 @@ def ink_mask(darkness: np.ndarray) -> tuple[np.ndarray, float]:
     if peak < MIN_CONTRAST:
         return np.zeros(darkness.shape, bool), 1.0
     threshold = max(otsu_threshold(darkness), THRESHOLD_OF_PEAK * peak)
-    return suppress_rules(darkness > WEAK_OF_THRESHOLD * threshold), threshold
+    weak = WEAK_OF_THRESHOLD if weak is None else weak
+    return suppress_rules(darkness > weak * threshold), threshold
 
 
 def run_lengths(mask: np.ndarray, axis: int) -> np.ndarray:
@@ -481,7 +508,8 @@ def thin_and_redraw(ink: np.ndarray, threshold: float, settings: PipelineSetting
     when enlarged so a small bitmap's staircase edges round off), thresholded at `threshold`,
     skeletonised and pruned, and drawn again with a round pen `settings.input_pen` pixels wide in
     the pipeline's `box`-pixel ink box. Strokes of MNIST's own widths (KEEP_WIDTHS) are returned
-    as they are, cleaned. None when nothing is left.
+    as they are, cleaned; up to BLEND_UP_TO of the digit, mixed with the redrawn skeleton
+    (REDRAWN_SHARE of it). None when nothing is left.
     """
     rows = np.flatnonzero(ink.max(axis=1) > 0)
     cols = np.flatnonzero(ink.max(axis=0) > 0)
@@ -519,18 +547,24 @@ def thin_and_redraw(ink: np.ndarray, threshold: float, settings: PipelineSetting
     r_idx = np.flatnonzero(skeleton.any(axis=1))
     c_idx = np.flatnonzero(skeleton.any(axis=0))
     extent = max(r_idx[-1] - r_idx[0], c_idx[-1] - c_idx[0]) + 1.0
-    if KEEP_WIDTHS is not None and KEEP_WIDTHS[0] <= stroke / extent <= KEEP_WIDTHS[1]:
-        # The cleaned ink with its soft edges, nothing else (specks and other digits are gone).
-        near = ndimage.binary_dilation(shape, iterations=2)
-        return np.clip(np.where(near, big, 0.0), 0.0, 1.0).astype(np.float32)
+    width = stroke / extent
+    keep = KEEP_WIDTHS is not None and KEEP_WIDTHS[0] <= width <= KEEP_WIDTHS[1]
+    blend = keep and BLEND_UP_TO is not None and width <= BLEND_UP_TO
+    # The cleaned ink with its soft edges, nothing else (specks and other digits are gone).
+    cleaned = np.clip(np.where(ndimage.binary_dilation(shape, iterations=2), big, 0.0), 0.0, 1.0)
+    if keep and not blend:
+        return cleaned.astype(np.float32)
     pen = settings.input_pen if REDRAW_PEN is None else REDRAW_PEN
-    width = pen * extent / (settings.box - pen)
-    radius = max(0.5 * width, 0.5)
-    pad = int(math.ceil(radius + 2))
-    skeleton = np.pad(skeleton[r_idx[0]:r_idx[-1] + 1, c_idx[0]:c_idx[-1] + 1], pad)
+    radius = max(0.5 * pen * extent / (settings.box - pen), 0.5)
     reach = ndimage.distance_transform_edt(~skeleton)
     # The coverage of a round pen, anti-aliased over one pixel like preprocessing.raster draws it.
-    return np.clip(radius + 0.5 - reach, 0.0, 1.0).astype(np.float32)
+    redrawn = np.clip(radius + 0.5 - reach, 0.0, 1.0)
+    if blend:
+        # Half the ink as it is, half redrawn with the pen: bold-ish strokes could be an MNIST
+        # digit's (read best as they are) or a marker drawing of a pen digit (read best redrawn);
+        # the network reads the mixture of the two better than either on the other's pictures.
+        return ((1.0 - REDRAWN_SHARE) * cleaned + REDRAWN_SHARE * redrawn).astype(np.float32)
+    return redrawn.astype(np.float32)
 
 
 # ----------------------------------------------------------------------------- together
@@ -544,7 +578,10 @@ def picture_ink(grey: np.ndarray, settings: PipelineSettings = DEFAULT_SETTINGS,
         stages["picture"] = 1.0 - picture
     if keep_stages:
         stages["levelled"] = darkness
-    mask, threshold = ink_mask(darkness)
+    # Under uneven light the levelling leaves faint edges (a shadow's, the paper's rules) that
+    # would join the digit as faint ink; there only clearer ink joins.
+    uneven = lighting_spread(picture) > UNEVEN_SPREAD
+    mask, threshold = ink_mask(darkness, WEAK_UNEVEN_OF_THRESHOLD if uneven else WEAK_OF_THRESHOLD)
     choice = choose_digit(mask, darkness > threshold, darkness)
     if choice.box is None:
         return PictureInk(None, 0, None, stages)

@@ -52,6 +52,29 @@ def test_small_pictures_take_one_paper_level():
     assert darkness[ink < 0.01].max() < 0.05 and darkness[ink > 0.99].min() > 0.7
 
 
+def test_lighting_spread_tells_even_light_from_a_gradient():
+    ink = ink_of(SEVEN, 300, 14)
+    cols = np.mgrid[0:300, 0:300][1]
+    assert ii.lighting_spread(paper(ink, 0.9)) < 0.02
+    assert ii.lighting_spread(paper(ink, 0.95 - 0.3 * cols / 300.0)) > ii.UNEVEN_SPREAD
+
+
+def test_under_uneven_light_only_clearer_faint_ink_joins_the_digit():
+    seven = ink_of(SEVEN, 300, 14)
+    tail = np.zeros_like(seven)
+    tail[250:254, 135:230] = 1.0                             # a faint line from the stem's foot
+    _, threshold = ii.ink_mask(ii.level_lighting(paper(seven)))
+    # Faint enough to join only down to WEAK_OF_THRESHOLD of the threshold, not WEAK_UNEVEN_...
+    faint = 0.5 * (ii.WEAK_OF_THRESHOLD + ii.WEAK_UNEVEN_OF_THRESHOLD) * threshold
+    ink = np.maximum(seven * 0.8, tail * faint)
+    cols = np.mgrid[0:300, 0:300][1]
+    for light, joins in ((0.9, True), (0.95 - 0.3 * cols / 300.0, False)):
+        picture = (light * (1.0 - ink)).astype(np.float32)
+        chosen = ii.read_grey(picture, keep_stages=True).result.stages["ink"]
+        assert (chosen[251:253, 200:225] > 0).all() == joins
+        assert (chosen[seven > 0.99] > 0).mean() > 0.98
+
+
 def test_otsu_splits_two_groups_between_them():
     values = np.concatenate([np.full(900, 0.1), np.full(100, 0.8)]) + np.random.default_rng(0).normal(0, 0.02, 1000)
     assert 0.15 < ii.otsu_threshold(values) < 0.75
@@ -159,11 +182,24 @@ def test_a_bold_marker_and_a_fine_pen_give_the_same_input(strokes):
 
 
 def test_strokes_as_wide_as_mnists_are_read_as_they_are():
-    ink = ink_of(SEVEN, 300, 22)                             # about 12 % of the digit's size
+    ink = ink_of(SEVEN, 300, 40)                             # about 20 % of the digit's size
     reading = ii.read_grey(paper(ink), keep_stages=True)
     thinned = reading.result.stages["thinned"]
-    assert stroke_width(thinned) > 0.7 * 22 * ii.DIGIT_SIDE / 200  # not a pen line: the stroke itself
+    assert stroke_width(thinned) > 0.7 * 40 * ii.DIGIT_SIDE / 200  # not a pen line: the stroke itself
+    assert np.mean((thinned > 0.2) & (thinned < 0.5)) < 0.02  # nothing half-weight: no redrawn mix
     np.testing.assert_allclose(reading.result.image, preprocess(thinned).image, atol=1e-6)
+
+
+def test_strokes_a_little_wider_than_a_pen_are_the_ink_mixed_with_its_redrawn_skeleton():
+    ink = ink_of(SEVEN, 300, 22)                             # about 12 % of the digit's size
+    thinned = ii.read_grey(paper(ink, depth=1.0), keep_stages=True).result.stages["thinned"]  # black ink
+    inked = thinned > 0.05
+    kept_part = 1.0 - ii.REDRAWN_SHARE
+    # The stroke's flanks carry the kept ink's share only; its spine, both shares (full ink).
+    flank = inked & (np.abs(thinned - kept_part) < 0.08)
+    assert flank.sum() > 0.4 * inked.sum()
+    assert (thinned > 0.95).sum() > 0.5 * ii.DIGIT_SIDE      # a pen line along the whole 7
+    assert inked.sum() > 3 * (thinned > 0.95).sum()          # the stroke's own width is still there
 
 
 def test_a_16_pixel_bitmap_is_thinned_like_a_large_picture():
