@@ -139,32 +139,6 @@ def test_several_digits_are_reported_not_guessed_silently():
 
 # ----------------------------------------------------------------------------- thinning
 
-def test_skeleton_of_a_thick_bar_is_one_line():
-    mask = np.zeros((60, 140), bool)
-    mask[20:40, 10:130] = True
-    skeleton = ii.skeletonise(mask)
-    columns = skeleton[:, 25:115].sum(axis=0)
-    assert (columns >= 1).all() and (columns <= 2).all()
-    assert ndimage.label(skeleton, structure=np.ones((3, 3)))[1] == 1
-
-
-def test_skeleton_of_a_ring_keeps_its_hole():
-    rows, cols = np.mgrid[0:100, 0:100]
-    radius = np.hypot(rows - 50, cols - 50)
-    skeleton = ii.skeletonise((radius > 20) & (radius < 35))
-    assert skeleton.sum() > 100
-    assert (ndimage.binary_fill_holes(skeleton) & ~skeleton)[50, 50]
-
-
-def test_pruning_removes_short_spurs_and_keeps_the_line_length():
-    skeleton = np.zeros((40, 100), bool)
-    skeleton[20, 10:90] = True
-    skeleton[21:25, 50] = True                               # a 4-pixel spur
-    pruned = ii.prune_spurs(skeleton, 6)
-    assert not pruned[21:25, 50].any()
-    assert pruned[20, 10:90].all()
-
-
 def stroke_width(network_input: np.ndarray) -> float:
     """Mean stroke width in pixels: twice the ink over the total gradient (edges counted on both sides)."""
     gy, gx = np.gradient(network_input.astype(np.float64))
