@@ -162,3 +162,18 @@ def toplevel(tk_root):
     if window.winfo_exists():
         window.destroy()
     tk_root.update()
+
+
+@pytest.fixture
+def bundled_window(toplevel):
+    """The whole Digit Pad window, in-process in `toplevel`, with the bundled weights; its side
+    windows are closed afterwards."""
+    from app.controller import DigitPadController
+    from app.window import DigitPadWindow
+    from model.weights_io import BUNDLED_WEIGHTS
+
+    window = DigitPadWindow(toplevel, DigitPadController.from_weights(BUNDLED_WEIGHTS))
+    toplevel.update()
+    yield window
+    for side in (window.network, window.examples, window.card):
+        side.close()

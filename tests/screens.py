@@ -1,4 +1,4 @@
-"""Screenshots of in-process Tk windows on the tests' Xvfb display (for tests/artifacts)."""
+"""In-process Tk windows on the tests' Xvfb display: letting them update, and screenshots (for tests/artifacts)."""
 from __future__ import annotations
 
 import os
@@ -15,3 +15,9 @@ def grab(widget, path: Path):
     image = ImageGrab.grab(bbox=(x, y, x + width, y + height), xdisplay=os.environ["DISPLAY"])
     image.save(path)
     return image
+
+
+def pump(window, times=3):
+    """Let a DigitPadWindow's event loop run a few passes (idle updates, scheduled paints)."""
+    for _ in range(times):
+        window.root.update()

@@ -5,14 +5,12 @@ import numpy as np
 import pytest
 from PIL import ImageTk
 
-from app.controller import DigitPadController
 from app.evidence_view import AGAINST_HEX, TOWARD_HEX, cell_evidence_text, evidence
 from model import heatmaps
 from model.examples import bundled_examples
 from model.explain import Explainer
 from model.mlp import MLP
-from model.weights_io import BUNDLED_WEIGHTS
-from screens import grab
+from screens import grab, pump
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +56,9 @@ def test_hovering_a_cell_names_its_evidence_and_the_digit_it_favours(explained):
 
 # ---------------------------------------------------------------------- in the window
 @pytest.fixture
-def window(toplevel):
-    from app.window import DigitPadWindow
+def window(bundled_window):
+    return bundled_window
 
-    window = DigitPadWindow(toplevel, DigitPadController.from_weights(BUNDLED_WEIGHTS))
-    toplevel.update()
-    return window
-
-
-def pump(window, times=3):
-    for _ in range(times):
-        window.root.update()
 
 
 @pytest.mark.gui

@@ -4,13 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.controller import DigitPadController
 from app.examples_view import CELL_PX, COLUMNS, GAP_PX, PAGE, ROWS, THUMB_SCALE, ExampleBrowser, describe
 from app.theme import ACCENT, ERROR, rgb
 from model.examples import Example, ExampleSet
 from model.mlp import MLP
-from model.weights_io import BUNDLED_WEIGHTS
-from screens import grab
+from screens import grab, pump
 
 
 def small_set(n_per_digit=5):
@@ -96,18 +94,9 @@ def test_the_status_line_names_the_example_and_what_the_model_reads():
 
 # ---------------------------------------------------------------------- in the window
 @pytest.fixture
-def window(toplevel):
-    from app.window import DigitPadWindow
+def window(bundled_window):
+    return bundled_window
 
-    window = DigitPadWindow(toplevel, DigitPadController.from_weights(BUNDLED_WEIGHTS))
-    toplevel.update()
-    yield window
-    window.examples.close()
-
-
-def pump(window, times=3):
-    for _ in range(times):
-        window.root.update()
 
 
 @pytest.mark.gui

@@ -73,12 +73,8 @@ def test_the_command_line_opens_a_picture_and_drawing_starts_over(x_display, pho
 
 
 @pytest.fixture
-def shell(toplevel):
-    from app.window import DigitPadWindow
-
-    window = DigitPadWindow(toplevel, DigitPadController.from_weights(BUNDLED_WEIGHTS))
-    toplevel.update()
-    return window
+def shell(bundled_window):
+    return bundled_window
 
 
 @pytest.mark.gui

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.controller import DigitPadController
 from app.model_card_view import PICTURE_BOX, card_pictures, fit_size, recipe_rows, summary_rows
 from model.model_card import model_card
 from model.weights_io import BUNDLED_WEIGHTS, load_weights
@@ -55,11 +54,8 @@ def test_curves_and_confusion_are_drawn_from_the_metadata_or_left_out():
 
 # ---------------------------------------------------------------------- in the window
 @pytest.mark.gui
-def test_ctrl_i_opens_the_card_of_the_model_in_use_with_its_pictures(toplevel, artifacts_dir):
-    from app.window import DigitPadWindow
-
-    window = DigitPadWindow(toplevel, DigitPadController.from_weights(BUNDLED_WEIGHTS))
-    toplevel.update()
+def test_ctrl_i_opens_the_card_of_the_model_in_use_with_its_pictures(bundled_window, toplevel, artifacts_dir):
+    window = bundled_window
     window.commands.run("describe_model")
     toplevel.update()
     card = window.card

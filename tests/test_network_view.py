@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.controller import DigitPadController, Reading
+from app.controller import Reading
 from app.evidence_view import AGAINST_HEX, TOWARD_HEX
 from app.network_view import (FRAME_MS, TOP_UNITS, UNIT_PX, default_unit, heading, layer_cell_px, layer_views,
                               output_rows, unit_view)
@@ -12,8 +12,7 @@ from model import heatmaps
 from model.examples import bundled_examples
 from model.explain import Explainer
 from model.mlp import MLP
-from model.weights_io import BUNDLED_WEIGHTS
-from screens import grab
+from screens import grab, pump
 
 
 @pytest.fixture(scope="module")
@@ -95,18 +94,9 @@ def test_the_output_bars_are_the_readings_probabilities_top_blue_runner_up_orang
 
 # ---------------------------------------------------------------------- in the window
 @pytest.fixture
-def window(toplevel):
-    from app.window import DigitPadWindow
+def window(bundled_window):
+    return bundled_window
 
-    window = DigitPadWindow(toplevel, DigitPadController.from_weights(BUNDLED_WEIGHTS))
-    toplevel.update()
-    yield window
-    window.network.close()
-
-
-def pump(window, times=3):
-    for _ in range(times):
-        window.root.update()
 
 
 @pytest.mark.gui

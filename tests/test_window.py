@@ -23,6 +23,7 @@ from model.mlp import MLP
 from model.weights_io import BUNDLED_WEIGHTS, load_weights, save_weights
 from preprocessing.drawing import Drawing, read_drawings
 from preprocessing.pipeline import DEFAULT_SETTINGS
+from screens import pump
 
 PACKAGE_ROOT = Path(app.__file__).parent.parent
 sys.path.insert(0, str(PACKAGE_ROOT))  # benchmarks/ is a folder of scripts, not an installed package
@@ -401,10 +402,6 @@ def shell(toplevel, weights):
     toplevel.update()
     return window
 
-
-def pump(window, times=3):
-    for _ in range(times):
-        window.root.update()
 
 
 @pytest.mark.gui
