@@ -277,12 +277,8 @@ class DigitPadController:
     def clear(self) -> None:
         """Remove all strokes (undoable) and any grid edits."""
         self._finish_active()
-        if not self.strokes and self._grid is None and self.image is None:
+        if not self._set_aside_drawing() and self._grid is None:
             return
-        if self.strokes or self.image is not None:
-            self._push_undo(self._snapshot())
-            self.pen_source.replace([])
-            self.image = None
         self._grid = None
         self._changed()
 
@@ -365,13 +361,19 @@ class DigitPadController:
         if image.shape != (28, 28) or not np.all(np.isfinite(image)):
             raise ValueError(f"a network input must be a finite (28, 28) array, got shape {image.shape}")
         self._finish_active()
-        if self.strokes or self.image is not None:
-            self._push_undo(self._snapshot())
-            self.pen_source.replace([])
-            self.image = None
+        self._set_aside_drawing()
         self._grid = np.clip(image, 0.0, 1.0)
         self._grid_source = str(source)
         self._changed()
+
+    def _set_aside_drawing(self) -> bool:
+        """The strokes and the picture leave the input as one undo step -> whether there were any."""
+        if not self.strokes and self.image is None:
+            return False
+        self._push_undo(self._snapshot())
+        self.pen_source.replace([])
+        self.image = None
+        return True
 
     def resize(self, canvas_px: int) -> None:
         """Change the canvas side; strokes are re-rendered from their fractional coordinates."""
