@@ -2,7 +2,7 @@
 the toolbar's labels and the F1 help are all built, so they cannot disagree.
 
 A command runs a method of the window or of one of its parts (`action`, a dotted attribute path
-such as 'files.open_drawing', called without arguments). A check command
+such as 'files.open_drawing', called with the command's `args`, usually none). A check command
 (`check`) shows a tick in its menu and flips a boolean Tk variable of the same name before its
 action runs, whether it comes from a key, the menu or a toolbar button; the action reads the
 variable. `enabled_when` names a boolean attribute of the window (dotted, as `action`) that
@@ -25,7 +25,8 @@ class Command:
     keys only); help: one line for the F1 help; accelerator: the keys as a menu shows them; keys:
     the Tk event sequences bound on the window; help_keys: the keys as the help names them, when
     more than the accelerator; check: the name of a boolean variable for a check entry; button:
-    the toolbar's shorter label; separator: a line above the menu entry."""
+    the toolbar's shorter label; separator: a line above the menu entry; args: what the action is
+    called with (Ctrl+0..9 share one action, each with its digit)."""
 
     name: str
     label: str
@@ -39,6 +40,7 @@ class Command:
     enabled_when: str | None = None
     button: str | None = None
     separator: bool = False
+    args: tuple = ()
 
     @property
     def shortcut(self) -> str:
@@ -92,14 +94,14 @@ COMMANDS: tuple[Command, ...] = (
             "the model card: architecture, recipe, training curves, confusion matrix", "Ctrl+I",
             ("<Control-i>",), separator=True),
     # Teach it your handwriting (issue 12): say what a drawing is, see your digits, teach.
-    Command("teach", "Teach it my handwriting...", "Model", "start_teach",
+    Command("teach", "Teach it my handwriting...", "Model", "teaching.start_teach",
             "teach a copy of the model your labelled drawings, in the background",
             "Ctrl+T", ("<Control-t>",), button="Teach", separator=True),
-    Command("my_digits", "My digits...", "Model", "show_my_digits",
+    Command("my_digits", "My digits...", "Model", "teaching.show_my_digits",
             "your labelled drawings: see, delete, export, import"),
-    *(Command(f"label_{digit}", f"This is a {digit}", None, f"label_as_{digit}",
+    *(Command(f"label_{digit}", f"This is a {digit}", None, "teaching.label_as",
               "this drawing is that digit (or click its bar): kept for Teach",
-              "Ctrl+0..9", (f"<Control-Key-{digit}>",)) for digit in range(10)),
+              "Ctrl+0..9", (f"<Control-Key-{digit}>",), args=(digit,)) for digit in range(10)),
     Command("help", "Keyboard and mouse", "Help", "show_help", "this help", "F1", ("<F1>",), button="Help"),
     Command("about", "About Digit Pad", "Help", "show_about", "version, licence, model and data folder"),
 )
@@ -160,7 +162,7 @@ class CommandRunner:
         if cmd.check and flip:
             variable = self.variables[cmd.check]
             variable.set(not variable.get())
-        self._resolve(cmd.action)()
+        self._resolve(cmd.action)(*cmd.args)
 
     def _resolve(self, path: str) -> Any:
         value = self.target

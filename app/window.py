@@ -118,7 +118,7 @@ class DigitPadWindow:
         # The side column keeps its natural size; the canvas takes whatever room is left.
         self.side_column = ttk.Frame(body, padding=(PAD, 0, 0, 0))
         self.side_column.grid(row=0, column=1, sticky="n")
-        self.prediction = PredictionPanel(self.side_column, self.fonts, on_bar_click=self.label_as)
+        self.prediction = PredictionPanel(self.side_column, self.fonts, on_bar_click=self.teaching.label_as)
         self.prediction.frame.grid(row=0, column=0, sticky="nsew")
         self.grid = GridPanel(self.side_column, controller, on_input=self._input)
         self.grid.frame.grid(row=0, column=1, sticky="nsew", padx=(PAD, 0))
@@ -346,16 +346,6 @@ class DigitPadWindow:
     def show_about(self) -> None:
         self.about.open()
 
-    # Teach it your handwriting (app.teach_actions); label_as_0 .. label_as_9 are the table's Ctrl+digit.
-    def label_as(self, digit: int) -> None:
-        self.teaching.label_as(digit)
-
-    def show_my_digits(self) -> None:
-        self.teaching.show_my_digits()
-
-    def start_teach(self) -> None:
-        self.teaching.start_teach()
-
     def quit(self) -> None:
         if self.files.job is not None:
             self.files.job.cancel()
@@ -376,13 +366,3 @@ def _examples():
     except DataError:
         return ExampleSet(np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
 
-
-def _label_action(digit: int):
-    def label_as_digit(self: DigitPadWindow) -> None:
-        self.label_as(digit)
-    label_as_digit.__name__ = f"label_as_{digit}"
-    return label_as_digit
-
-
-for _digit in range(10):
-    setattr(DigitPadWindow, f"label_as_{_digit}", _label_action(_digit))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tkinter as tk
+import types
 
 import pytest
 
@@ -16,12 +17,16 @@ class Target:
         self.ran = []
         self.files = type("Files", (), {"custom_model": False})()
         self.controller = type("Controller", (), {"can_undo": True, "can_redo": False})()
+        # An action shared by several commands (Ctrl+0..9) tells them apart by its arguments.
+        names = {(cmd.action, cmd.args): cmd.name for cmd in COMMANDS}
         for cmd in COMMANDS:
             owner = self
             *parents, method = cmd.action.split(".")
             for parent in parents:
+                if not hasattr(owner, parent):
+                    setattr(owner, parent, types.SimpleNamespace())
                 owner = getattr(owner, parent)
-            setattr(owner, method, lambda name=cmd.name: self.ran.append(name))
+            setattr(owner, method, lambda *args, action=cmd.action: self.ran.append(names[(action, args)]))
 
 
 def test_the_table_is_consistent():
@@ -105,7 +110,7 @@ def test_keys_run_their_commands(toplevel, runner):
     toplevel.focus_force()
     toplevel.update()
     for sequence, expected in (("<Escape>", "clear"), ("<F2>", "stages"), ("<Control-l>", "open_weights"),
-                               ("<e>", "eraser")):
+                               ("<e>", "eraser"), ("<Control-Key-3>", "label_3"), ("<Control-Key-0>", "label_0")):
         frame.event_generate(sequence)
         toplevel.update()
         assert runner.target.ran[-1] == expected, sequence

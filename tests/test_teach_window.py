@@ -125,8 +125,8 @@ def test_my_digits_window_deletes_exports_and_refuses_a_bad_import_in_one_line(s
     window = shell
     for drawing in sample[:6]:
         show(window, drawing)
-        window.label_as(drawing.label)
-    window.show_my_digits()
+        window.teaching.label_as(drawing.label)
+    window.teaching.show_my_digits()
     pump(window)
     view = window.teaching.view
     assert view.is_open and view.heading.cget("text") == "My digits: 6 drawings"
@@ -215,7 +215,7 @@ def test_teach_with_too_few_drawings_says_so_and_cancel_in_the_dialog(shell, sam
     assert window.teaching.teacher.state == "idle"
     for drawing in sample[:20]:
         show(window, drawing)
-        window.label_as(drawing.label)
+        window.teaching.label_as(drawing.label)
     window.teaching.teacher.settings = QUICK.replace(recipe=QUICK.recipe.replace(epochs=20))
     window.commands.run("teach")
     window.teaching.dialog.press("Cancel")
