@@ -7,15 +7,14 @@ a picture opened from a file (`preprocessing.image_input`). Nothing here imports
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol, Sequence
-
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, Sequence
 
 import numpy as np
 
-from preprocessing.image_input import read_grey, reduce_picture
+from preprocessing.image_input import WORK_SIDE, read_grey, reduce_picture
 from preprocessing.input_pen import InputPenRaster
 from preprocessing.pipeline import PipelineResult, PipelineSettings, load_luminance, preprocess
 from preprocessing.raster import StrokeRaster
@@ -193,8 +192,6 @@ class ImageSource:
         """source: a path or a PIL image; raises pipeline.ImageError (one line naming it)."""
         if isinstance(source, (str, os.PathLike)):
             label = label or Path(source).name
-        from preprocessing.image_input import WORK_SIDE
-
         grey = load_luminance(source, name=label, draft_side=WORK_SIDE)
         self.picture = reduce_picture(grey)
         self.label = label or "<image>"
