@@ -65,7 +65,7 @@ def test_split_is_stratified_seeded_and_keeps_a_single_drawing_for_teaching(samp
 
 
 def test_many_drawings_get_fewer_renders_each():
-    settings = FineTuneSettings(max_own_images=1000)
+    settings = FineTuneSettings(max_own_images=40 * FINE_TUNE_RECIPE.drawing_variants)
     assert variants_for(40, settings) == FINE_TUNE_RECIPE.drawing_variants
     assert variants_for(500, settings) == 2 and variants_for(5000, settings) == 1
 
