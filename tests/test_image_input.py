@@ -185,6 +185,35 @@ def test_a_16_pixel_bitmap_is_thinned_like_a_large_picture():
     assert (ndimage.binary_fill_holes(from_small > 0.2) & ~(from_small > 0.2)).sum() > 10  # the 0 stays open
 
 
+def test_a_one_bit_bitmap_is_recognised_by_its_two_levels():
+    ink = ink_of(SEVEN, 64, 6)
+    assert ii.is_bilevel(np.where(ink > 0.5, 0.0, 1.0))
+    assert ii.is_bilevel(np.where(ink > 0.5, 0.2, 0.9))     # any two levels (a palette bitmap)
+    assert not ii.is_bilevel(paper(ink))                     # anti-aliased edges
+    assert not ii.is_bilevel(np.ones((ii.WORK_SIDE + 1, 8)))  # too big to be a bitmap: reduced by averaging
+
+
+def test_a_one_bit_bitmap_of_mnist_wide_strokes_is_mixed_half_and_half():
+    ink = ink_of(SEVEN, 300, 40)                             # about 20 % of the digit: kept when anti-aliased
+    smooth = ii.read_grey(paper(ink, depth=1.0), keep_stages=True).result.stages["thinned"]
+    one_bit = ii.read_grey(np.where(ink > 0.5, 0.0, 1.0), keep_stages=True).result.stages["thinned"]
+    assert np.mean((smooth > 0.2) & (smooth < 0.6)) < 0.02  # kept as it is
+    inked = one_bit > 0.05
+    flank = inked & (np.abs(one_bit - (1.0 - ii.BILEVEL_REDRAWN_SHARE)) < 0.08)
+    assert flank.sum() > 0.4 * inked.sum()                   # the kept ink at half weight...
+    assert (one_bit > 0.95).sum() > 0.5 * ii.DIGIT_SIDE      # ...plus a pen line along the 7
+
+
+def test_a_shadow_over_half_the_picture_does_not_turn_it_round():
+    ink = ink_of(SEVEN, 300, 6)
+    cols = np.arange(300, dtype=np.float32)[None, :]
+    light = np.where(cols < 150, 0.45, 0.95) * np.ones((300, 1), np.float32)  # a hand's shadow over the left half
+    picture, darkness = ii.orient(ii.work_picture(paper(ink, ndimage.gaussian_filter(light, 8), depth=0.7)))
+    assert float(np.median(picture)) < 0.6                   # the picture as it is: mostly shadowed paper
+    assert darkness[ink > 0.5].mean() > 0.5                   # the 7 is the dark ink
+    assert darkness[ink == 0].mean() < 0.1
+
+
 def test_the_stages_are_kept_in_order():
     reading = ii.read_grey(paper(ink_of(SEVEN)), keep_stages=True)
     assert list(reading.result.stages)[:4] == ["picture", "levelled", "ink", "thinned"]
