@@ -75,6 +75,20 @@ def test_under_uneven_light_only_clearer_faint_ink_joins_the_digit():
         assert (chosen[seven > 0.99] > 0).mean() > 0.98
 
 
+def test_under_uneven_light_faint_ink_joins_only_near_clear_ink():
+    ink = ink_of(SEVEN, 300, 6)
+    rows, cols = np.mgrid[0:300, 0:300].astype(np.float32)
+    light = 0.95 - 0.4 * cols / 300                          # a gradient: unevenly lit
+    smear = np.zeros_like(ink)
+    smear[250:256, 130:300] = 1.0                             # a faint band from under the 7 off the page
+    smear[200:256, 130:136] = 1.0                             # ...touching the 7's stem end
+    picture = paper(ink, light) * (1.0 - 0.31 * smear * (ink < 0.1))  # fainter than the 7, above the weak level
+    chosen = ii.read_grey(picture, keep_stages=True).result.stages["ink"] > 0
+    far = ndimage.distance_transform_edt(ink < 0.5) > 0.05 * 300
+    assert chosen[ink > 0.5].mean() > 0.9                     # the 7 is there
+    assert not (chosen & far).any()                           # the band is not
+
+
 def test_otsu_splits_two_groups_between_them():
     values = np.concatenate([np.full(900, 0.1), np.full(100, 0.8)]) + np.random.default_rng(0).normal(0, 0.02, 1000)
     assert 0.15 < ii.otsu_threshold(values) < 0.75
