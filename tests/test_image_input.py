@@ -75,6 +75,20 @@ def test_under_uneven_light_only_clearer_faint_ink_joins_the_digit():
         assert (chosen[seven > 0.99] > 0).mean() > 0.98
 
 
+def test_under_uneven_light_faint_ink_joins_only_near_clear_ink():
+    ink = ink_of(SEVEN, 300, 6)
+    rows, cols = np.mgrid[0:300, 0:300].astype(np.float32)
+    light = 0.95 - 0.4 * cols / 300                          # a gradient: unevenly lit
+    smear = np.zeros_like(ink)
+    smear[250:256, 130:300] = 1.0                             # a faint band from under the 7 off the page
+    smear[200:256, 130:136] = 1.0                             # ...touching the 7's stem end
+    picture = paper(ink, light) * (1.0 - 0.31 * smear * (ink < 0.1))  # fainter than the 7, above the weak level
+    chosen = ii.read_grey(picture, keep_stages=True).result.stages["ink"] > 0
+    far = ndimage.distance_transform_edt(ink < 0.5) > 0.05 * 300
+    assert chosen[ink > 0.5].mean() > 0.9                     # the 7 is there
+    assert not (chosen & far).any()                           # the band is not
+
+
 def test_otsu_splits_two_groups_between_them():
     values = np.concatenate([np.full(900, 0.1), np.full(100, 0.8)]) + np.random.default_rng(0).normal(0, 0.02, 1000)
     assert 0.15 < ii.otsu_threshold(values) < 0.75
@@ -183,6 +197,35 @@ def test_a_16_pixel_bitmap_is_thinned_like_a_large_picture():
     from_big = ii.read_grey(paper(big)).result.image
     assert stroke_width(from_small) < 1.3 * stroke_width(from_big)
     assert (ndimage.binary_fill_holes(from_small > 0.2) & ~(from_small > 0.2)).sum() > 10  # the 0 stays open
+
+
+def test_a_one_bit_bitmap_is_recognised_by_its_two_levels():
+    ink = ink_of(SEVEN, 64, 6)
+    assert ii.is_bilevel(np.where(ink > 0.5, 0.0, 1.0))
+    assert ii.is_bilevel(np.where(ink > 0.5, 0.2, 0.9))     # any two levels (a palette bitmap)
+    assert not ii.is_bilevel(paper(ink))                     # anti-aliased edges
+    assert not ii.is_bilevel(np.ones((ii.WORK_SIDE + 1, 8)))  # too big to be a bitmap: reduced by averaging
+
+
+def test_a_one_bit_bitmap_of_mnist_wide_strokes_is_mixed_half_and_half():
+    ink = ink_of(SEVEN, 300, 40)                             # about 20 % of the digit: kept when anti-aliased
+    smooth = ii.read_grey(paper(ink, depth=1.0), keep_stages=True).result.stages["thinned"]
+    one_bit = ii.read_grey(np.where(ink > 0.5, 0.0, 1.0), keep_stages=True).result.stages["thinned"]
+    assert np.mean((smooth > 0.2) & (smooth < 0.6)) < 0.02  # kept as it is
+    inked = one_bit > 0.05
+    flank = inked & (np.abs(one_bit - (1.0 - ii.BILEVEL_REDRAWN_SHARE)) < 0.08)
+    assert flank.sum() > 0.4 * inked.sum()                   # the kept ink at half weight...
+    assert (one_bit > 0.95).sum() > 0.5 * ii.DIGIT_SIDE      # ...plus a pen line along the 7
+
+
+def test_a_shadow_over_half_the_picture_does_not_turn_it_round():
+    ink = ink_of(SEVEN, 300, 6)
+    cols = np.arange(300, dtype=np.float32)[None, :]
+    light = np.where(cols < 150, 0.45, 0.95) * np.ones((300, 1), np.float32)  # a hand's shadow over the left half
+    picture, darkness = ii.orient(ii.work_picture(paper(ink, ndimage.gaussian_filter(light, 8), depth=0.7)))
+    assert float(np.median(picture)) < 0.6                   # the picture as it is: mostly shadowed paper
+    assert darkness[ink > 0.5].mean() > 0.5                   # the 7 is the dark ink
+    assert darkness[ink == 0].mean() < 0.1
 
 
 def test_the_stages_are_kept_in_order():
