@@ -204,12 +204,11 @@ def level_lighting(picture: np.ndarray) -> np.ndarray:
 
 def stroke_half_width(darkness: np.ndarray) -> float:
     """How wide the ink of `darkness` (h, w) is: the mean distance from an ink pixel to the paper
-    (pixels; about a quarter of a stroke's width), with ink thresholded as `ink_mask` does. inf
-    when there is no ink. Read the wrong way round, a picture's "ink" is its paper: wide areas."""
-    peak = float(np.percentile(darkness, 99.5))
-    if peak < MIN_CONTRAST:
-        return math.inf
-    mask = darkness > max(otsu_threshold(darkness), THRESHOLD_OF_PEAK * peak)
+    (pixels; about a quarter of a stroke's width), ink above `ink_threshold` (from the peak
+    `_ink_score` uses, as `orient` weighs the two together). inf when there is no ink. Read the
+    wrong way round, a picture's "ink" is its paper: wide areas."""
+    threshold = ink_threshold(darkness, peak_percentile=99.5)
+    mask = darkness > (math.inf if threshold is None else threshold)
     if not mask.any():
         return math.inf
     return float(ndimage.distance_transform_cdt(mask, metric="chessboard")[mask].mean())
@@ -278,6 +277,15 @@ def lighting_spread(picture: np.ndarray) -> float:
     return float(1.0 - min(levels) / max(max(levels), 1e-3))
 
 
+def ink_threshold(darkness: np.ndarray, peak_percentile: float = 99.9) -> float | None:
+    """The ink threshold of `darkness` (h, w): Otsu's, but never below THRESHOLD_OF_PEAK of the
+    darkest ink (its `peak_percentile`); None when the picture has no contrast (MIN_CONTRAST)."""
+    peak = float(np.percentile(darkness, peak_percentile)) if darkness.size > 1000 else float(darkness.max())
+    if peak < MIN_CONTRAST:
+        return None
+    return max(otsu_threshold(darkness), THRESHOLD_OF_PEAK * peak)
+
+
 def ink_mask(darkness: np.ndarray, weak: float | None = None) -> tuple[np.ndarray, float]:
     """(mask (h, w) bool of the ink that may belong to a digit, threshold); all False when the
     picture has no contrast.
@@ -287,10 +295,9 @@ def ink_mask(darkness: np.ndarray, weak: float | None = None) -> tuple[np.ndarra
     The mask goes down to WEAK_OF_THRESHOLD of it (paper rules taken out), so faint parts of a
     stroke are kept; `choose_digit` then keeps only clusters holding ink above the threshold.
     """
-    peak = float(np.percentile(darkness, 99.9)) if darkness.size > 1000 else float(darkness.max())
-    if peak < MIN_CONTRAST:
+    threshold = ink_threshold(darkness)
+    if threshold is None:
         return np.zeros(darkness.shape, bool), 1.0
-    threshold = max(otsu_threshold(darkness), THRESHOLD_OF_PEAK * peak)
     weak = WEAK_OF_THRESHOLD if weak is None else weak
     return suppress_rules(darkness > weak * threshold), threshold
 
@@ -498,7 +505,10 @@ def thin_and_redraw(ink: np.ndarray, threshold: float, settings: PipelineSetting
 def is_bilevel(grey: np.ndarray) -> bool:
     """Whether brightness (H, W) holds at most two levels (a one-bit bitmap). A picture larger
     than WORK_SIDE is not checked (False): it is reduced by averaging, and photos never are."""
-    return max(grey.shape) <= WORK_SIDE and np.unique(grey).size <= 2
+    if max(grey.shape) > WORK_SIDE or grey.size == 0:
+        return False
+    darkest, lightest = grey.min(), grey.max()
+    return bool(np.all((grey == darkest) | (grey == lightest)))
 
 
 def picture_ink(grey: np.ndarray, settings: PipelineSettings = DEFAULT_SETTINGS,
