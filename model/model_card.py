@@ -187,7 +187,9 @@ def _recipe(meta: Mapping[str, Any]) -> list[tuple[str, str]]:
         data.append(f"{images:,} training images" + (f" ({drawn:,} of them drawn digits)" if drawn else ""))
     variants = _whole(s.get("drawing_variants"))
     if drawn and variants:
-        data.append(f"{variants} renders of each drawing")
+        pictures = _whole(s.get("picture_variants"))
+        data.append(f"{variants} renders of each drawing"
+                    + (f" and {pictures} small marker bitmaps of it read as pictures" if pictures else ""))
     negatives = _whole(results.get("negative_images"))
     if negatives:
         data.append(f"{negatives:,} drawings that are not digits (taught as 'not a digit')")

@@ -70,6 +70,9 @@ class Recipe:
     drawings: tuple[str, ...] = _option((PEN_DIGITS,), "data",
                                         "drawn digits (JSON Lines drawing files) rendered and added to MNIST")
     drawing_variants: int = _option(8, "data", "random renders (size, position, brush) of each drawing")
+    picture_variants: int = _option(0, "data",
+                                    "random low-resolution marker bitmaps of each drawing, read through the "
+                                    "picture steps (preprocessing.picture_samples); 0 = none")
     exclude_writers: tuple[str, ...] = _option((), "data",
                                                "leave out these writers' drawings (writer cross-validation)")
     limit: int | None = _option(None, "data", "quick run: only the first N MNIST images and N drawings")
@@ -115,6 +118,7 @@ class Recipe:
             ("val_split", 0 <= self.val_split < 1, "must be in [0, 1)"),
             ("patience", self.patience >= 0, "must be 0 (never stop early) or more"),
             ("drawing_variants", 1 <= self.drawing_variants <= 1000, "must be from 1 to 1000"),
+            ("picture_variants", 0 <= self.picture_variants <= 100, "must be from 0 to 100"),
             ("limit", self.limit is None or self.limit >= 1, "must be a positive number of samples"),
             ("negatives_per_source", 0 <= self.negatives_per_source <= 100_000, "must be from 0 to 100000"),
             ("negative_variants", 1 <= self.negative_variants <= 100, "must be from 1 to 100"),

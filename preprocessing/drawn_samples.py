@@ -67,6 +67,25 @@ class DrawnSamples:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @classmethod
+    def from_chunks(cls, jobs: list, results: list) -> "DrawnSamples":
+        """Joined render results: each job's first item is its drawings, each result is (kept: the
+        index in those drawings of each image, images, brush, height)."""
+        images, labels, writers, brushes, heights = [], [], [], [], []
+        for job, (kept, stack, brush, height) in zip(jobs, results):
+            images.append(stack)
+            labels.extend(job[0][k].label for k in kept)
+            writers.extend(job[0][k].writer or "" for k in kept)
+            brushes.append(brush)
+            heights.append(height)
+        if not images:
+            empty = np.zeros(0, np.float32)
+            return cls(np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64), np.array([], dtype=str),
+                       empty, empty)
+        return cls(images=np.concatenate(images), labels=np.asarray(labels, dtype=np.int64),
+                   writers=np.asarray(writers, dtype=str), brush=np.concatenate(brushes),
+                   height=np.concatenate(heights))
+
 
 def place(drawing: Drawing, height: float, centre: tuple[float, float] | None,
           rng: np.random.Generator | None = None) -> Drawing:
@@ -148,12 +167,16 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _render_in_processes(jobs: list, workers: int) -> list:
-    """Map _render_chunk over jobs in worker processes; on any interruption the workers are
-    terminated at once (waiting for their chunks took 7-9 s after a Ctrl+C)."""
-    pool = multiprocessing.Pool(workers, initializer=_ignore_interrupts)
+def render_in_processes(render_chunk, jobs: list, workers: int | None) -> list:
+    """[render_chunk(job) for job in jobs], in `workers` processes (None = one per CPU, 1 = in this
+    one); on any interruption the workers are terminated at once (waiting for their chunks took
+    7-9 s after a Ctrl+C)."""
+    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
+    if workers == 1 or len(jobs) <= 1:
+        return [render_chunk(job) for job in jobs]
+    pool = multiprocessing.Pool(min(workers, len(jobs)), initializer=_ignore_interrupts)
     try:
-        results = pool.map(_render_chunk, jobs, chunksize=1)
+        results = pool.map(render_chunk, jobs, chunksize=1)
         pool.close()
         return results
     except BaseException:
@@ -168,10 +191,7 @@ def _render_jobs(drawings: Sequence[Drawing], variants: int, seed: int, height_r
     """Split the drawings into chunks and render them (in `workers` processes) -> (jobs, results)."""
     jobs = [(list(drawings[i:i + chunk]), i, variants, seed, tuple(height_range), tuple(brush_range),
              int(canvas_px), settings) for i in range(0, len(drawings), chunk)]
-    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
-    if workers == 1 or len(jobs) <= 1:
-        return jobs, [_render_chunk(job) for job in jobs]
-    return jobs, _render_in_processes(jobs, min(workers, len(jobs)))
+    return jobs, render_in_processes(_render_chunk, jobs, workers)
 
 
 def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0, *,
@@ -193,21 +213,7 @@ def render_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0
     labelled = [d for d in drawings if d.label is not None and not d.is_empty]
     jobs, results = _render_jobs(labelled, variants, seed, height_range, brush_range, canvas_px, settings,
                                  workers, chunk)
-    images, labels, writers, brushes, heights = [], [], [], [], []
-    for job, (kept, stack, brush, height) in zip(jobs, results):
-        images.append(stack)
-        labels.extend(job[0][k].label for k in kept)
-        writers.extend(job[0][k].writer or "" for k in kept)
-        brushes.append(brush)
-        heights.append(height)
-    if not images:
-        empty = np.zeros(0, np.float32)
-        return DrawnSamples(np.zeros((0, 28, 28), np.float32), np.zeros(0, np.int64),
-                            np.array([], dtype=str), empty, empty)
-    return DrawnSamples(
-        images=np.concatenate(images), labels=np.asarray(labels, dtype=np.int64),
-        writers=np.asarray(writers, dtype=str), brush=np.concatenate(brushes),
-        height=np.concatenate(heights))
+    return DrawnSamples.from_chunks(jobs, results)
 
 
 def render_images(drawings: Sequence[Drawing], variants: int = 1, seed: int = 0, *,

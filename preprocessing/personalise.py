@@ -90,7 +90,7 @@ READ_CANVAS_PX = 448
 #: 32 rather than 16 made fewer writers worse (module docstring).
 #: The network fields are replaced by the base model's own when a fine-tune runs.
 FINE_TUNE_RECIPE = Recipe(epochs=6, lr=0.003, warmup_epochs=0.0, batch_size=64, val_split=0.0, drawings=(),
-                          drawing_variants=32)
+                          drawing_variants=32, picture_variants=0)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ way the app reads them.
 ``build_training_set(recipe, mnist, log)`` is the one place that turns a recipe's data settings
 into arrays, for train.py and the writer cross-validation alike. Drawn digits are rendered through
 the app's own raster, input pen and pipeline at random sizes and positions
-(``preprocessing.drawn_samples``), and whole files are cached in the user cache folder, keyed by
+(``preprocessing.drawn_samples``) and, with ``picture_variants``, also as small marker bitmaps read
+through the picture steps (``preprocessing.picture_samples``); whole files are cached in the user cache folder, keyed by
 their content and every render setting, so that every writer cross-validation fold reuses one
 rendering. Negative drawings (``preprocessing.negatives``, the "train" sources only; those made
 of pen digits use the training writers' digits) join with the label NOT_A_DIGIT and teach the
 network a flat output ("not a digit"); they are cached the same way.
-``DIGITPAD_NO_DRAWN_CACHE=1`` turns both caches off.
+``DIGITPAD_NO_DRAWN_CACHE=1`` turns the caches off.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from preprocessing import negatives, render_cache
 from preprocessing.drawing import Drawing, read_drawings
 from preprocessing.drawn_samples import (DEFAULT_BRUSH_RANGE, RENDER_MODULES, DrawnSamples, render_file_cached,
                                          render_samples, select)
+from preprocessing.picture_samples import render_picture_file_cached, render_picture_samples
 
 #: The modules whose code decides a negative drawing and its render.
 NEGATIVE_MODULES = (*RENDER_MODULES, "negatives.py", "negative_pen.py", "negative_shapes.py",
@@ -100,23 +102,29 @@ def render_drawn(recipe: Recipe, log: Log) -> tuple[DrawnSamples | None, list[di
         kept += [d for d in drawings if d.writer not in excluded and d.label is not None]
         if recipe.limit is not None:
             chosen = [d for d in drawings if d.writer not in excluded][:recipe.limit]
-            samples = render_samples(chosen, recipe.drawing_variants, seed=recipe.seed,
-                                     brush_range=DEFAULT_BRUSH_RANGE)
-        else:
-            samples, cached = render_file_cached(drawings, digest, drawn_cache_dir(), recipe.drawing_variants,
-                                                 recipe.seed, brush_range=DEFAULT_BRUSH_RANGE)
+            parts.append(render_samples(chosen, recipe.drawing_variants, seed=recipe.seed,
+                                        brush_range=DEFAULT_BRUSH_RANGE))
+            if recipe.picture_variants:
+                parts.append(render_picture_samples(chosen, recipe.picture_variants, seed=recipe.seed))
+            continue
+        rendered = [render_file_cached(drawings, digest, drawn_cache_dir(), recipe.drawing_variants, recipe.seed,
+                                       brush_range=DEFAULT_BRUSH_RANGE)]
+        if recipe.picture_variants:
+            rendered.append(render_picture_file_cached(drawings, digest, drawn_cache_dir(), recipe.picture_variants,
+                                                       recipe.seed))
+        for samples, cached in rendered:
             cached_files += cached
             if excluded:
                 keep = ~np.isin(samples.writers, sorted(excluded))
                 log(f"{text}: left out {int((~keep).sum())} images of {len(excluded)} excluded writers")
                 samples = select(samples, keep)
-        parts.append(samples)
+            parts.append(samples)
     seconds = time.perf_counter() - started
     if not parts or sum(len(p) for p in parts) == 0:
         return None, records, seconds, kept
     samples = DrawnSamples(*(np.concatenate([getattr(p, name) for p in parts])
                              for name in ("images", "labels", "writers", "brush", "height")))
-    how = f" ({cached_files} file(s) from the cache)" if cached_files else ""
+    how = f" ({cached_files} render(s) from the cache)" if cached_files else ""
     log(f"drawn digits: {len(samples)} images in {seconds:.1f} s{how}")
     return samples, records, seconds, kept
 

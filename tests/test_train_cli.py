@@ -322,3 +322,22 @@ def test_a_run_teaches_negatives_from_the_training_sources(tmp_path, sample, tes
 
     assert meta["results"]["negative_images"] == 10 * len(sources("train"))
     assert meta["training"]["recipe"]["negative_weight"] == 0.5
+
+
+def test_picture_variants_add_pictures_of_the_training_writers_only(tmp_path, sample, test_data_dir):
+    from preprocessing.drawing import read_drawings
+
+    drawings = test_data_dir / "drawings_sample.jsonl"
+    writers = sorted({d.writer for d in read_drawings(drawings)})
+    kept = [d for d in read_drawings(drawings) if d.writer != writers[0] and d.label is not None][:40]
+    counts = {}
+    for pictures in (0, 2):
+        out = tmp_path / f"p{pictures}.npz"
+        code = train.main(["--data", str(sample), "--limit", "40", "--epochs", "1", "--hidden", "16", "--quiet",
+                           "--drawings", str(drawings), "--drawing-variants", "1", "--no-negatives",
+                           "--picture-variants", str(pictures), "--exclude-writers", writers[0], "--out", str(out)])
+        assert code == 0
+        _, meta = load_weights(out)
+        assert meta["training"]["recipe"]["picture_variants"] == pictures
+        counts[pictures] = meta["results"]["drawn_images"]
+    assert counts[0] == len(kept) and counts[2] == 3 * len(kept)
