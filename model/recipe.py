@@ -70,7 +70,7 @@ class Recipe:
     drawings: tuple[str, ...] = _option((PEN_DIGITS,), "data",
                                         "drawn digits (JSON Lines drawing files) rendered and added to MNIST")
     drawing_variants: int = _option(8, "data", "random renders (size, position, brush) of each drawing")
-    picture_variants: int = _option(0, "data",
+    picture_variants: int = _option(3, "data",
                                     "random low-resolution marker bitmaps of each drawing, read through the "
                                     "picture steps (preprocessing.picture_samples); 0 = none")
     exclude_writers: tuple[str, ...] = _option((), "data",
