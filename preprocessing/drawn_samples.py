@@ -171,7 +171,7 @@ def render_in_processes(render_chunk, jobs: list, workers: int | None) -> list:
     """[render_chunk(job) for job in jobs], in `workers` processes (None = one per CPU, 1 = in this
     one); on any interruption the workers are terminated at once (waiting for their chunks took
     7-9 s after a Ctrl+C)."""
-    workers = os.cpu_count() or 1 if workers is None else max(1, int(workers))
+    workers = (os.cpu_count() or 1) if workers is None else max(1, int(workers))
     if workers == 1 or len(jobs) <= 1:
         return [render_chunk(job) for job in jobs]
     pool = multiprocessing.Pool(min(workers, len(jobs)), initializer=_ignore_interrupts)
@@ -239,7 +239,7 @@ def render_images(drawings: Sequence[Drawing], variants: int = 1, seed: int = 0,
 _CACHE_VERSION = 2
 #: The modules whose code decides a render.
 RENDER_MODULES = ("raster.py", "input_pen.py", "pipeline.py", "drawn_samples.py")
-_SAMPLE_ARRAYS = ("images", "labels", "writers", "brush", "height")
+SAMPLE_ARRAYS = ("images", "labels", "writers", "brush", "height")
 
 
 def cache_key(file_sha256: str, variants: int, seed: int, height_range, brush_range, canvas_px: int,
@@ -258,10 +258,10 @@ def render_file_cached(drawings: Sequence[Drawing], file_sha256: str, cache_dir,
     def render() -> dict:
         samples = render_samples(drawings, variants, seed, height_range=height_range, brush_range=brush_range,
                                  canvas_px=canvas_px, settings=settings, workers=workers)
-        return {name: getattr(samples, name) for name in _SAMPLE_ARRAYS}
+        return {name: getattr(samples, name) for name in SAMPLE_ARRAYS}
 
     key = cache_key(file_sha256, variants, seed, height_range, brush_range, canvas_px, settings)
-    arrays, from_cache = render_cache.cached(cache_dir, "drawn", key, _SAMPLE_ARRAYS, render)
+    arrays, from_cache = render_cache.cached(cache_dir, "drawn", key, SAMPLE_ARRAYS, render)
     return DrawnSamples(**arrays), from_cache
 
 

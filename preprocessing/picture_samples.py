@@ -12,7 +12,7 @@ Every (drawing, variant) has its own seed: the output does not depend on how the
 between processes.
 
     render_picture_samples(drawings, variants=2, seed=0) -> DrawnSamples (brush: the marker width,
-                                                                          height: the bitmap side / 64)
+                                                                          height: the digit's height)
 """
 from __future__ import annotations
 
@@ -23,14 +23,16 @@ from PIL import Image
 
 from preprocessing import render_cache
 from preprocessing.drawing import Drawing
-from preprocessing.drawn_samples import DrawnSamples, place, render_in_processes
+from preprocessing.drawn_samples import SAMPLE_ARRAYS, DrawnSamples, place, render_in_processes
 from preprocessing.image_input import read_grey
 from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings
 from preprocessing.raster import StrokeRaster
 
 #: The canvas the marker draws on before the picture is reduced.
 MARKER_CANVAS_PX = 160
-#: Marker width as a fraction of the canvas (the digit is 60-85 % of it tall).
+#: Digit height as a fraction of the marker's canvas.
+HEIGHT_RANGE = (0.6, 0.85)
+#: Marker width as a fraction of the canvas.
 MARKER_RANGE = (0.04, 0.13)
 #: The reduced bitmap's larger side, in pixels.
 BITMAP_SIDE_RANGE = (12, 44)
@@ -43,10 +45,11 @@ ONE_BIT_THRESHOLD_RANGE = (0.35, 0.65)
 _FILTERS = (Image.BOX, Image.BILINEAR, Image.LANCZOS)
 
 
-def marker_bitmap(drawing: Drawing, marker: float, rng: np.random.Generator) -> np.ndarray:
-    """The drawing with a marker `marker` (fraction of the canvas) wide, reduced to a small random
-    bitmap -> brightness (h, w) float32 in [0, 1] (1 = paper); empty when it leaves no ink."""
-    placed = place(drawing, float(rng.uniform(0.6, 0.85)), (0.5, 0.5))
+def marker_bitmap(drawing: Drawing, marker: float, height: float, rng: np.random.Generator) -> np.ndarray:
+    """The drawing `height` tall on the canvas, drawn with a marker `marker` wide (both fractions
+    of the canvas), reduced to a small random bitmap (margins, size, filter, one-bit or grey from
+    `rng`) -> brightness (h, w) float32 in [0, 1] (1 = paper); empty when it leaves no ink."""
+    placed = place(drawing, height, (0.5, 0.5))
     raster = StrokeRaster(MARKER_CANVAS_PX, marker * MARKER_CANVAS_PX)
     raster.draw(Drawing(strokes=placed.strokes))
     ink = raster.pixels
@@ -71,12 +74,13 @@ def marker_bitmap(drawing: Drawing, marker: float, rng: np.random.Generator) -> 
 
 def _render_chunk(args) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
     drawings, first_index, variants, seed, settings = args
-    kept, images, markers, sides = [], [], [], []
+    kept, images, markers, heights = [], [], [], []
     for offset, drawing in enumerate(drawings):
         for variant in range(variants):
             rng = np.random.default_rng([int(seed), first_index + offset, int(variant), 14])
             marker = float(rng.uniform(*MARKER_RANGE))
-            bitmap = marker_bitmap(drawing, marker, rng)
+            height = float(rng.uniform(*HEIGHT_RANGE))
+            bitmap = marker_bitmap(drawing, marker, height, rng)
             if bitmap.size == 0:
                 continue
             result = read_grey(bitmap, settings).result
@@ -85,9 +89,9 @@ def _render_chunk(args) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
             kept.append(offset)
             images.append(result.image)
             markers.append(marker)
-            sides.append(max(bitmap.shape) / 64)
+            heights.append(height)
     stack = np.stack(images).astype(np.float32) if images else np.zeros((0, 28, 28), np.float32)
-    return kept, stack, np.array(markers, np.float32), np.array(sides, np.float32)
+    return kept, stack, np.array(markers, np.float32), np.array(heights, np.float32)
 
 
 def render_picture_samples(drawings: Sequence[Drawing], variants: int = 2, seed: int = 0, *,
@@ -108,7 +112,6 @@ _CACHE_VERSION = 1
 #: The modules whose code decides a picture sample.
 PICTURE_MODULES = ("raster.py", "pipeline.py", "drawn_samples.py", "image_input.py", "skeleton.py",
                    "picture_samples.py")
-_SAMPLE_ARRAYS = ("images", "labels", "writers", "brush", "height")
 
 
 def render_picture_file_cached(drawings: Sequence[Drawing], file_sha256: str, cache_dir, variants: int = 2,
@@ -118,9 +121,9 @@ def render_picture_file_cached(drawings: Sequence[Drawing], file_sha256: str, ca
     key of the file's SHA-256, the settings and the code that makes them -> (samples, from_cache)."""
     def render() -> dict:
         samples = render_picture_samples(drawings, variants, seed, settings=settings, workers=workers)
-        return {name: getattr(samples, name) for name in _SAMPLE_ARRAYS}
+        return {name: getattr(samples, name) for name in SAMPLE_ARRAYS}
 
     key = render_cache.cache_key([_CACHE_VERSION, render_cache.fingerprint(PICTURE_MODULES), file_sha256, variants,
                                   seed, settings.to_dict()])
-    arrays, from_cache = render_cache.cached(cache_dir, "pictures", key, _SAMPLE_ARRAYS, render)
+    arrays, from_cache = render_cache.cached(cache_dir, "pictures", key, SAMPLE_ARRAYS, render)
     return DrawnSamples(**arrays), from_cache

@@ -23,7 +23,7 @@ def _zero(writer: str = "w2") -> Drawing:
 def test_marker_bitmaps_are_small_dark_on_light_and_often_one_bit():
     one_bit = 0
     for seed in range(40):
-        bitmap = marker_bitmap(_zero(), 0.08, np.random.default_rng(seed))
+        bitmap = marker_bitmap(_zero(), 0.08, 0.7, np.random.default_rng(seed))
         assert BITMAP_SIDE_RANGE[0] <= max(bitmap.shape) <= BITMAP_SIDE_RANGE[1]
         assert bitmap.dtype == np.float32 and 0 <= bitmap.min() and bitmap.max() <= 1
         assert (bitmap < 0.5).mean() < 0.5  # ink is the minority, and dark
@@ -32,8 +32,8 @@ def test_marker_bitmaps_are_small_dark_on_light_and_often_one_bit():
 
 
 def test_a_wider_marker_fills_more_of_the_bitmap():
-    thin = marker_bitmap(_zero(), 0.04, np.random.default_rng(3))
-    thick = marker_bitmap(_zero(), 0.13, np.random.default_rng(3))
+    thin = marker_bitmap(_zero(), 0.04, 0.7, np.random.default_rng(3))
+    thick = marker_bitmap(_zero(), 0.13, 0.7, np.random.default_rng(3))
     assert (thick < 0.5).mean() > 1.5 * (thin < 0.5).mean()
 
 
@@ -42,10 +42,10 @@ def test_a_filled_loop_reaches_the_network_as_the_picture_steps_read_it():
     drawings = [_zero()]
     samples = render_picture_samples(drawings, variants=1, seed=2, workers=1)
     rng = np.random.default_rng([2, 0, 0, 14])
-    marker = float(rng.uniform(0.04, 0.13))
-    bitmap = marker_bitmap(drawings[0], marker, rng)
+    marker, height = float(rng.uniform(0.04, 0.13)), float(rng.uniform(0.6, 0.85))
+    bitmap = marker_bitmap(drawings[0], marker, height, rng)
     np.testing.assert_array_equal(samples.images[0], read_grey(bitmap).result.image)
-    assert samples.brush[0] == pytest.approx(marker)
+    assert samples.brush[0] == pytest.approx(marker) and samples.height[0] == pytest.approx(height)
 
 
 def test_labels_writers_and_shapes_follow_the_drawings():
