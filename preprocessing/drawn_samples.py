@@ -165,6 +165,9 @@ def _render_chunk(args) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
 def _ignore_interrupts() -> None:
     # Ctrl+C reaches every process of the terminal's group: only the parent decides what to do.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent ends its workers with SIGTERM (Pool.terminate): a forked worker would otherwise run
+    # the parent's stop handler and print a traceback as it dies.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def render_in_processes(render_chunk, jobs: list, workers: int | None) -> list:

@@ -28,8 +28,10 @@ def _old_file(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _run_until(repo_root: Path, argv: list[str], trigger: str, number: int, env: dict) -> subprocess.CompletedProcess:
-    """Start train.py, send signal `number` once a line containing `trigger` appears, wait for the end."""
+def _run_until(repo_root: Path, argv: list[str], trigger: str, number: int, env: dict,
+               delay: float = 0.0) -> subprocess.CompletedProcess:
+    """Start train.py, send signal `number` `delay` seconds after a line containing `trigger`
+    appears, wait for the end."""
     process = subprocess.Popen([sys.executable, "train.py", *argv], cwd=repo_root, env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lines = []
@@ -37,6 +39,7 @@ def _run_until(repo_root: Path, argv: list[str], trigger: str, number: int, env:
     for line in process.stdout:
         lines.append(line)
         if trigger in line:
+            time.sleep(delay)
             process.send_signal(number)
             break
         if time.monotonic() > deadline:
@@ -102,3 +105,21 @@ def test_a_second_signal_does_not_break_the_save(repo_root, test_data_dir, tmp_p
     model, meta = load_weights(out)
     assert meta["results"]["stopped"] is True
     assert np.isfinite(model.arrays()["W1"]).all()
+
+
+@pytest.mark.parametrize("number", SIGNALS, ids=lambda n: signal.Signals(n).name)
+def test_a_signal_while_worker_processes_render_is_one_line_too(number, repo_root, test_data_dir, tmp_path, env):
+    """A whole drawing file of more than one chunk renders in worker processes (stroke renders and
+    small pictures), which the parent ends on a signal: they must die quietly."""
+    lines = (test_data_dir / "drawings_sample.jsonl").read_text().splitlines()
+    drawings = tmp_path / "many.jsonl"
+    drawings.write_text("\n".join(lines * (600 // len(lines) + 1)) + "\n")
+    out = tmp_path / "w.npz"
+    argv = ["--data", str(test_data_dir / "mnist_train_sample.npz"), "--epochs", "1", "--hidden", "8",
+            "--drawings", str(drawings), "--drawing-variants", "20", "--picture-variants", "2", "--no-negatives",
+            "--quiet", "--out", str(out)]
+    # 600 drawings x 22 renders take tens of seconds: 3 s after the data line the workers are busy.
+    done = _run_until(repo_root, argv, "MNIST:", number, env, delay=3.0)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.strip() == "interrupted before training started: nothing was written"
+    assert not out.exists()
