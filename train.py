@@ -89,9 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
                      "models folder; see digit-pad --where)")
     out.add_argument("--export-csv", metavar="DIR", help="also export the weights as per-layer CSV files")
     out.add_argument("--quiet", action="store_true", help="no progress bar")
-    out.add_argument("--blas-threads", type=int, default=1, metavar="N",
-                     help="OpenBLAS threads while training (default: 1, fastest when anything else runs; "
-                          "2 can be faster for wide layers on an idle machine)")
+    out.add_argument("--blas-threads", type=int, default=None, metavar="N",
+                     help="OpenBLAS threads while training (default: 2 when a hidden layer has 512 units "
+                          "or more, as the bundled network does, else 1; the count changes the order of "
+                          "floating-point sums, so results match only at the same count)")
     ev = parser.add_argument_group("evaluation")
     ev.add_argument("--eval-only", action="store_true", help="evaluate a weights file on the MNIST test set")
     ev.add_argument("--weights", metavar="PATH", help="weights to evaluate, or to start --fine-tune from "
@@ -160,6 +161,7 @@ def run_eval_only(args: argparse.Namespace) -> int:
 
 
 def run_training(args: argparse.Namespace, recipe: Recipe, argv: list[str]) -> int:
+    from model.blas_threads import training_threads
     from model.data import load_mnist
     from model.evaluation import evaluate, format_confusion
     from model.model_files import check_out, save_with_fallback
@@ -174,6 +176,8 @@ def run_training(args: argparse.Namespace, recipe: Recipe, argv: list[str]) -> i
         progress.clear()
         print(message, flush=True)
 
+    if args.blas_threads is None:
+        args.blas_threads = training_threads(recipe.hidden)
     if args.blas_threads < 1:
         raise UsageError(f"--blas-threads must be at least 1, got {args.blas_threads}")
     progress = TerminalProgress(enabled=not args.quiet)

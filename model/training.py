@@ -153,8 +153,8 @@ def fit(recipe: Recipe, X: np.ndarray, y: np.ndarray, X_val: np.ndarray | None =
     validation accuracy (ties: lower loss), and early stopping applies when recipe.patience > 0.
     Batches are augmented as recipe.augment says. on_batch(BatchProgress) follows every batch,
     on_epoch(record) every epoch. stop.is_set() is checked after every batch.
-    blas_threads_during: OpenBLAS threads while training (None: leave as is); 1 is fastest for
-    these matrix sizes (model/blas_threads.py) and keeps results reproducible.
+    blas_threads_during: OpenBLAS threads while training (None: leave as is); a fixed count keeps
+    results reproducible (train.py picks one by the layers' width: model/blas_threads.py).
     """
     model = build_model(recipe) if model is None else model
     augmenter = None if recipe.augment.is_identity else Augmenter(recipe.augment, pool_seed=recipe.seed,

@@ -43,3 +43,12 @@ def test_none_leaves_blas_alone_and_bad_counts_are_refused(two_threads):
     with pytest.raises(ValueError, match="BLAS threads"):
         set_blas_threads(0)
     assert get_blas_threads() == two_threads
+
+
+def test_wide_networks_train_on_two_threads_narrow_ones_on_one():
+    from model.blas_threads import WIDE_LAYER, training_threads
+    from model.recipe import Recipe
+
+    assert training_threads(Recipe().hidden) == 2  # the bundled 768-768
+    assert training_threads((256, 128)) == 1
+    assert training_threads((WIDE_LAYER - 1,)) == 1 and training_threads((16, WIDE_LAYER)) == 2

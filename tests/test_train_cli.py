@@ -62,6 +62,7 @@ def test_quick_run_writes_a_loadable_self_describing_file(quick_weights):
                                                 drawings=(), val_split=0.05, augment=AugmentSettings.off(),
                                                 negatives_per_source=0)
     assert "--limit 5000" in meta["training"]["command"]
+    assert meta["training"]["blas_threads"] == 1  # a 128-unit layer trains on one thread
     assert meta["data"]["sha256"]
     assert meta["results"]["epochs_run"] == 5 and len(meta["results"]["history"]) == 5
     assert 0 <= meta["results"]["augment_share"] < 1
