@@ -5,9 +5,9 @@ way the app reads them.
 into arrays, for train.py and the writer cross-validation alike. Drawn digits are rendered through
 the app's own raster, input pen and pipeline at random sizes and positions
 (``preprocessing.drawn_samples``) and, with ``picture_variants``, also as small marker bitmaps read
-through the picture steps (``preprocessing.picture_samples``); whole files are cached in the user cache folder, keyed by
-their content and every render setting, so that every writer cross-validation fold reuses one
-rendering. Negative drawings (``preprocessing.negatives``, the "train" sources only; those made
+through the picture steps (``preprocessing.picture_samples``); whole files are cached in the user
+cache folder, keyed by their content and every render setting, so that every writer
+cross-validation fold reuses one rendering. Negative drawings (``preprocessing.negatives``, the "train" sources only; those made
 of pen digits use the training writers' digits) join with the label NOT_A_DIGIT and teach the
 network a flat output ("not a digit"); they are cached the same way.
 ``DIGITPAD_NO_DRAWN_CACHE=1`` turns the caches off.
