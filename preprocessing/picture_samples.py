@@ -26,7 +26,7 @@ from preprocessing.drawing import Drawing
 from preprocessing.drawn_samples import SAMPLE_ARRAYS, DrawnSamples, place, render_in_processes
 from preprocessing.image_input import read_grey
 from preprocessing.pipeline import DEFAULT_SETTINGS, PipelineSettings
-from preprocessing.raster import StrokeRaster
+from preprocessing.raster import render_drawing
 
 #: The canvas the marker draws on before the picture is reduced.
 MARKER_CANVAS_PX = 160
@@ -50,9 +50,7 @@ def marker_bitmap(drawing: Drawing, marker: float, height: float, rng: np.random
     of the canvas), reduced to a small random bitmap (margins, size, filter, one-bit or grey from
     `rng`) -> brightness (h, w) float32 in [0, 1] (1 = paper); empty when it leaves no ink."""
     placed = place(drawing, height, (0.5, 0.5))
-    raster = StrokeRaster(MARKER_CANVAS_PX, marker * MARKER_CANVAS_PX)
-    raster.draw(Drawing(strokes=placed.strokes))
-    ink = raster.pixels
+    ink = render_drawing(Drawing(strokes=placed.strokes), MARKER_CANVAS_PX, marker * MARKER_CANVAS_PX)
     rows = np.flatnonzero(ink.max(axis=1) > 0.5)
     cols = np.flatnonzero(ink.max(axis=0) > 0.5)
     if rows.size == 0:
